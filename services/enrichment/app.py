@@ -1,0 +1,46 @@
+"""Enrichment worker wiring: ingested articles in, enriched articles out."""
+
+from typing import Any
+
+import structlog
+from faststream import FastStream
+from faststream.redis import StreamSub
+
+from services.enrichment.logic import enrich_event
+from services.enrichment.settings import Settings
+from shared.broker import publish_many
+from shared.consume import check_batch, dead_letter
+from shared.events import ArticleEnriched, ArticleIngested
+from shared.streams import ENRICHMENT_GROUP
+from shared.worker import create_worker, create_worker_app
+
+SERVICE = "enrichment"
+log = structlog.stdlib.get_logger(__name__)
+
+
+def create_app(settings: Settings) -> FastStream:
+    """Wire the enrichment worker."""
+    worker = create_worker(SERVICE, settings)
+    streams = worker.streams
+    publisher = worker.broker.publisher(
+        stream=streams.enriched, schema=ArticleEnriched, title="articles.enriched"
+    )
+
+    @worker.broker.subscriber(
+        stream=StreamSub(
+            streams.ingested,
+            group=ENRICHMENT_GROUP,
+            consumer=worker.consumer,
+            batch=True,
+            max_records=settings.batch_size,
+        ),
+        title="articles.ingested:enrichment",
+    )
+    async def on_ingested(bodies: list[Any]) -> None:
+        checked = check_batch(ArticleIngested, bodies, service=SERVICE, stream=streams.ingested)
+        await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
+        enriched = [enrich_event(event) for event in checked.valid]
+        await publish_many(publisher, worker.redis, enriched)
+        log.info("enriched", count=len(enriched), rejected=len(checked.rejected))
+
+    return create_worker_app(worker, groups=[ENRICHMENT_GROUP])

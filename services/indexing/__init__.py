@@ -1,0 +1,1 @@
+"""Indexing worker: keeps the Meilisearch index of enriched articles up to date."""

@@ -1,0 +1,13 @@
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import WorkerSettings
+
+
+class Settings(WorkerSettings):
+    """Indexing worker settings (env prefix INDEXING_)."""
+
+    model_config = SettingsConfigDict(env_prefix="INDEXING_")
+
+    # Meilisearch indexes large batches far faster than many small ones.
+    batch_size: int = Field(default=500, ge=1, le=10_000)

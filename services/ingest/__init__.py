@@ -1,0 +1,1 @@
+"""Ingest service: the HTTP API that validates articles and publishes the new ones."""

@@ -1,0 +1,92 @@
+"""Ingest HTTP API wiring: FastAPI routes over the broker and the duplicate check."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Body, FastAPI, HTTPException, status
+from redis.exceptions import RedisError
+
+from services.ingest.logic import parse_batch, to_article
+from services.ingest.schemas import Accepted, ArticleIn, BatchResult, Rejected
+from services.ingest.settings import Settings
+from services.ingest.store import Acceptor
+from shared.broker import create_broker, create_redis
+from shared.events import Article, ArticleIngested
+from shared.http import BodyLimitMiddleware
+from shared.streams import Streams
+
+log = structlog.stdlib.get_logger(__name__)
+UNAVAILABLE = "the event stream (Redis) is unavailable; retry later"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Wire the ingest API."""
+    broker = create_broker(settings)
+    redis = create_redis(settings)
+    streams = Streams(settings.namespace)
+    publisher = broker.publisher(stream=streams.ingested, schema=ArticleIngested)
+    acceptor = Acceptor(redis=redis, publisher=publisher, seen_key=streams.seen_ids)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        yield
+        await broker.stop()
+        await redis.aclose()
+
+    app = FastAPI(title="ontheme ingest", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limits={"/articles/batch": settings.max_batch_bytes},
+        default=settings.max_article_bytes,
+    )
+
+    async def accept(articles: list[Article]) -> list[bool]:
+        try:
+            return await acceptor.accept(articles)
+        except RedisError as exc:
+            log.warning("redis unavailable", error=str(exc))
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
+
+    @app.post("/articles", status_code=status.HTTP_202_ACCEPTED)
+    async def post_article(item: ArticleIn) -> Accepted:
+        """Accept one article; `duplicate` is true when its id was accepted before."""
+        article = to_article(item)
+        (is_new,) = await accept([article])
+        structlog.contextvars.bind_contextvars(article_id=article.id)
+        log.info("article accepted", duplicate=not is_new)
+        return Accepted(id=article.id, duplicate=not is_new)
+
+    @app.post("/articles/batch", status_code=status.HTTP_202_ACCEPTED)
+    async def post_batch(items: Annotated[list[Any], Body()]) -> BatchResult:
+        """Accept up to `max_batch` articles; each bad item is rejected on its own."""
+        if len(items) > settings.max_batch:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"batch has {len(items)} items; the limit is {settings.max_batch}",
+            )
+        parsed = parse_batch(items)
+        articles = [to_article(p) for p in parsed if isinstance(p, ArticleIn)]
+        fresh = iter(await accept(articles))
+        ids = iter(articles)
+        results: list[Accepted | Rejected] = [
+            Rejected(error=p)
+            if isinstance(p, str)
+            else Accepted(id=next(ids).id, duplicate=not next(fresh))
+            for p in parsed
+        ]
+        log.info("batch accepted", items=len(items), valid=len(articles))
+        return BatchResult(results=results)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """Liveness and Redis reachability."""
+        try:
+            await redis.ping()
+        except RedisError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
+        return {"status": "ok"}
+
+    return app

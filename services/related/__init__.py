@@ -1,0 +1,1 @@
+"""Related worker: stores, on each article, the articles most related to it."""

@@ -1,0 +1,1 @@
+"""Search service: the HTTP API over the Meilisearch index and the pipeline's state."""

@@ -1,0 +1,81 @@
+"""Search requests and responses as plain functions: no I/O."""
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from services.search.schemas import ArticleView, SearchHit, SearchParams
+from shared import filters
+
+HIGHLIGHT_PRE, HIGHLIGHT_POST = "<mark>", "</mark>"
+SNIPPET_SOURCES = ("body", "description", "lede")
+RETRIEVED = ["id", "title", "url", "source", "published_at", "themes"]
+
+
+def _epoch(value: datetime | date, *, end_of_day: bool) -> int:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.max if end_of_day else time.min)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return int(aware.timestamp())
+
+
+def search_filter(params: SearchParams) -> str | None:
+    """Return the filter expression for the reader's filters, built from the allow-list."""
+    clauses = []
+    if params.theme:
+        clauses.append(filters.equals("themes", params.theme))
+    if params.source:
+        clauses.append(filters.equals("source", params.source))
+    if params.since:
+        clauses.append(filters.at_least("published_ts", _epoch(params.since, end_of_day=False)))
+    if params.until:
+        clauses.append(filters.at_most("published_ts", _epoch(params.until, end_of_day=True)))
+    return filters.all_of(clauses)
+
+
+def search_request(params: SearchParams, snippet_words: int) -> dict[str, Any]:
+    """Return the Meilisearch search parameters (besides `q`) for a reader's query."""
+    # Without words to rank by, relevance means nothing: show the newest first.
+    recent = params.sort == "recent" or not params.q.strip()
+    return {
+        "filter": search_filter(params),
+        "sort": ["published_ts:desc"] if recent else None,
+        "limit": params.limit,
+        "offset": params.offset,
+        "attributesToRetrieve": RETRIEVED,
+        "attributesToHighlight": ["title"],
+        "attributesToCrop": list(SNIPPET_SOURCES),
+        "cropLength": snippet_words,
+        "highlightPreTag": HIGHLIGHT_PRE,
+        "highlightPostTag": HIGHLIGHT_POST,
+    }
+
+
+def _snippet(formatted: dict[str, Any]) -> str:
+    for name in SNIPPET_SOURCES:
+        value = formatted.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def to_hit(document: dict[str, Any]) -> SearchHit:
+    """Return the API hit for a Meilisearch hit."""
+    formatted = document.get("_formatted") or {}
+    return SearchHit(
+        id=document["id"],
+        title=document.get("title") or "",
+        url=document.get("url"),
+        source=document.get("source"),
+        published_at=document.get("published_at"),
+        themes=document.get("themes") or [],
+        snippet=_snippet(formatted),
+        title_highlighted=formatted.get("title") or document.get("title") or "",
+    )
+
+
+def article_view(document: dict[str, Any]) -> ArticleView | None:
+    """Return the article, or None while it is not fully indexed (no title yet)."""
+    if not document.get("title"):
+        return None
+    known = {k: v for k, v in document.items() if k in ArticleView.model_fields and v is not None}
+    return ArticleView.model_validate(known)

@@ -1,0 +1,1 @@
+"""Contracts shared by every ontheme service: events, streams, settings, logging, clients."""

@@ -1,0 +1,57 @@
+"""Broker factory, explicit consumer-group creation and pipelined publishing."""
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from faststream.redis import RedisBroker
+from faststream.redis.publisher.usecase import StreamPublisher
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.settings import ServiceSettings
+from shared.streams import Streams
+
+
+def create_broker(settings: ServiceSettings, *, graceful_timeout: float = 15.0) -> RedisBroker:
+    """Return a RedisBroker logging through the shared structlog setup."""
+    return RedisBroker(
+        settings.redis_url,
+        logger=logging.getLogger("faststream.redis"),
+        # Access logs ("Received"/"Processed") at DEBUG: one line per batch is noise at INFO.
+        log_level=logging.DEBUG,
+        graceful_timeout=graceful_timeout,
+    )
+
+
+def create_redis(settings: ServiceSettings) -> "Redis":
+    """Return a plain asyncio Redis client for keys, pipelines and stream introspection."""
+    return Redis.from_url(settings.redis_url, health_check_interval=30)
+
+
+async def ensure_groups(redis: "Redis", streams: Streams, groups: Iterable[str]) -> None:
+    """Create the named consumer groups from the stream's start, ignoring existing ones.
+
+    Created at id 0, not `$`: events published before the first worker started are
+    read, not skipped.
+    """
+    wanted = set(groups)
+    for stream, stream_groups in streams.groups().items():
+        for group in wanted.intersection(stream_groups):
+            try:
+                await redis.xgroup_create(stream, group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+
+async def publish_many(
+    publisher: StreamPublisher, redis: "Redis", events: Sequence[BaseModel]
+) -> None:
+    """Publish events to a stream in one round trip, in FastStream's wire format."""
+    if not events:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for event in events:
+            await publisher.publish(event, pipeline=pipe)
+        await pipe.execute()

@@ -1,0 +1,57 @@
+"""Process entry points: load settings, configure logging once, run the app."""
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+from faststream import FastStream
+from pydantic import ValidationError
+
+from shared.logging import configure_logging
+from shared.settings import HttpServiceSettings, ServiceSettings
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+HttpSettingsT = TypeVar("HttpSettingsT", bound=HttpServiceSettings)
+
+
+def load_settings(settings_cls: type[SettingsT]) -> SettingsT:
+    """Load settings from the environment, or exit with one readable line per problem."""
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        sys.exit(f"invalid settings for {settings_cls.__module__}: {problems}")
+
+
+def run_worker(
+    service: str,
+    settings_cls: type[SettingsT],
+    create_app: Callable[[SettingsT], FastStream],
+) -> None:
+    """Run a stream worker until SIGINT or SIGTERM, then shut down gracefully."""
+    settings = load_settings(settings_cls)
+    configure_logging(service, settings.log_level, settings.log_format)
+    asyncio.run(create_app(settings).run())
+
+
+def run_http(
+    service: str,
+    settings_cls: type[HttpSettingsT],
+    create_app: Callable[[HttpSettingsT], FastAPI],
+) -> None:
+    """Serve an HTTP service with uvicorn on the configured host and port."""
+    settings = load_settings(settings_cls)
+    configure_logging(service, settings.log_level, settings.log_format)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # keep the structlog handlers configure_logging installed
+        access_log=False,
+        proxy_headers=False,
+    )

@@ -1,0 +1,53 @@
+"""Meilisearch client factory and the settings of the articles index."""
+
+from typing import Any
+
+import meilisearch
+from meilisearch.errors import MeilisearchApiError
+
+from shared.settings import ServiceSettings
+
+# Fields readers search in, most important first (Meilisearch ranks earlier attributes higher).
+SEARCHABLE = ["title", "description", "lede", "keywords", "body", "source"]
+FILTERABLE = ["id", "themes", "source", "language", "published_ts", "story_id"]
+SORTABLE = ["published_ts"]
+
+INDEX_SETTINGS: dict[str, Any] = {
+    "searchableAttributes": SEARCHABLE,
+    "filterableAttributes": FILTERABLE,
+    "sortableAttributes": SORTABLE,
+    # Measured here: byAttribute indexes news about 5x faster at a small cost in phrase ranking.
+    "proximityPrecision": "byAttribute",
+    "pagination": {"maxTotalHits": 100_000},
+    "faceting": {"maxValuesPerFacet": 200},
+}
+TASK_TIMEOUT_MS = 60_000
+
+
+def create_search_client(settings: ServiceSettings, *, timeout: int = 10) -> meilisearch.Client:
+    """Return a Meilisearch client that opens a fresh connection per request.
+
+    Over a keep-alive connection every search that returned hits stalled about 44 ms here
+    (see the README); `Connection: close` avoids it at a small, measured cost.
+    """
+    return meilisearch.Client(
+        settings.meili_url,
+        settings.meili_key.get_secret_value(),
+        timeout=timeout,
+        custom_headers={"Connection": "close"},
+    )
+
+
+def ensure_index(client: meilisearch.Client, uid: str) -> None:
+    """Create the articles index if missing and apply its settings; safe to repeat."""
+    try:
+        client.get_index(uid)
+    except MeilisearchApiError as exc:
+        if exc.code != "index_not_found":
+            raise
+        task = client.create_index(uid, {"primaryKey": "id"})
+        client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
+    task = client.index(uid).update_settings(INDEX_SETTINGS)
+    done = client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
+    if done.status != "succeeded":
+        raise RuntimeError(f"applying settings to index {uid!r} failed: {done.error}")

@@ -1,0 +1,68 @@
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+# Values people copy from examples; outside development they must never reach a real server.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "masterKey", "master-key", "secret", "password", "placeholder"}
+)
+MIN_SECRET_LENGTH = 16
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads: environment, Redis, Meilisearch, namespace and logging."""
+
+    # Shared settings are read from plain, unprefixed variables (their alias); service
+    # settings from prefixed ones. By name too, so tests can pass them as arguments.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, validate_by_name=True)
+
+    environment: Environment = Field(default="production", validation_alias="ONTHEME_ENV")
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    meili_url: str = Field(default="http://127.0.0.1:7700", validation_alias="MEILI_URL")
+    meili_key: SecretStr = Field(validation_alias="MEILI_MASTER_KEY")
+    meili_index: str = Field(
+        default="articles", pattern=r"^[A-Za-z0-9_-]{1,200}$", validation_alias="MEILI_INDEX"
+    )
+    # Prefixes every stream and Redis key, so tests and tenants can share one Redis.
+    namespace: str = Field(
+        default="", pattern=r"^[A-Za-z0-9_.:-]{0,64}$", validation_alias="ONTHEME_NAMESPACE"
+    )
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", validation_alias="LOG_FORMAT"
+    )
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Self:
+        if self.environment != "development":
+            check_secret("MEILI_MASTER_KEY", self.meili_key)
+        return self
+
+
+def check_secret(name: str, value: SecretStr) -> None:
+    """Refuse an empty, short or copied-from-the-docs secret."""
+    secret = value.get_secret_value()
+    if secret in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{name} is a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+            "set a real secret (or ONTHEME_ENV=development for local work)"
+        )
+
+
+class HttpServiceSettings(ServiceSettings):
+    """Settings of a service that listens for HTTP."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+class WorkerSettings(ServiceSettings):
+    """Settings of a stream worker."""
+
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    # Touched while the worker is healthy; container healthchecks read its age.
+    heartbeat_file: Path | None = Field(default=None, validation_alias="HEARTBEAT_FILE")

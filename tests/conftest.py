@@ -1,0 +1,52 @@
+"""Test tiers by folder; real Redis and Meilisearch come from tests.fixtures.servers."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import meilisearch
+import pytest
+import redis
+
+pytest_plugins = ["tests.fixtures.servers"]
+
+TIERS = ("integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, taken from its folder."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for tier in TIERS:
+            if tier in parts:
+                item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A stream namespace of this test's own."""
+    return f"t{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+def service_env(
+    redis_server: str, meili_server: object, namespace: str
+) -> Iterator[dict[str, str]]:
+    """Environment for services in this test: its own streams and its own index."""
+    index = f"test_{namespace.rstrip(':')}"
+    url, key = meili_server.url, meili_server.master_key  # type: ignore[attr-defined]
+    yield {
+        "ONTHEME_ENV": "test",
+        "REDIS_URL": redis_server,
+        "MEILI_URL": url,
+        "MEILI_MASTER_KEY": key,
+        "MEILI_INDEX": index,
+        "ONTHEME_NAMESPACE": namespace,
+        "LOG_FORMAT": "json",
+    }
+    meilisearch.Client(url, key).delete_index(index)
+    client = redis.Redis.from_url(redis_server)
+    keys = list(client.scan_iter(match=f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -1,0 +1,137 @@
+"""Workers in-process against real Redis and Meilisearch: an event in, a document out."""
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from typing import Any
+
+import meilisearch
+import pytest
+from faststream.redis import RedisBroker
+from meilisearch.errors import MeilisearchApiError
+from redis.asyncio import Redis
+
+from services.enrichment.app import create_app as enrichment_app
+from services.enrichment.settings import Settings as EnrichmentSettings
+from services.indexing.app import create_app as indexing_app
+from services.indexing.settings import Settings as IndexingSettings
+from services.related.app import create_app as related_app
+from services.related.settings import Settings as RelatedSettings
+from services.search.pipeline import pipeline_state
+from shared.events import Article, ArticleIngested
+from shared.search_client import create_search_client
+from shared.settings import ServiceSettings
+from shared.streams import Streams
+from tests.waits import wait_for
+
+WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+async def workers(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ServiceSettings]:
+    """The three workers running in this process on this test's streams and index."""
+    for name, value in service_env.items():
+        monkeypatch.setenv(name, value)
+    settings = ServiceSettings()
+    async with AsyncExitStack() as stack:
+        for app in (
+            enrichment_app(EnrichmentSettings()),
+            indexing_app(IndexingSettings()),
+            related_app(RelatedSettings()),
+        ):
+            await stack.enter_async_context(app)
+        yield settings
+
+
+async def publish(settings: ServiceSettings, events: list[Any]) -> None:
+    """Publish raw bodies on the ingested stream, as ingest would."""
+    broker = RedisBroker(settings.redis_url)
+    async with broker:
+        await broker.connect()
+        for event in events:
+            await broker.publish(event, stream=Streams(settings.namespace).ingested)
+
+
+def documents(settings: ServiceSettings) -> dict[str, dict[str, Any]]:
+    """Every document of the test's index, by id."""
+    index = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value()).index(
+        settings.meili_index
+    )
+    try:
+        found = index.get_documents({"limit": 1000}).results
+    except MeilisearchApiError:
+        return {}
+    return {doc.id: dict(doc) for doc in found}
+
+
+async def idle(settings: ServiceSettings) -> bool:
+    """Whether the pipeline has processed everything."""
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        state = await pipeline_state(
+            redis,
+            Streams(settings.namespace),
+            create_search_client(settings),
+            settings.meili_index,
+        )
+    finally:
+        await redis.aclose()
+    return state.idle
+
+
+def article(n: int, title: str, **extra: Any) -> ArticleIngested:
+    return ArticleIngested(article=Article(id=f"{n:024x}", title=title, published_at=WHEN, **extra))
+
+
+async def test_an_ingested_event_ends_up_indexed_with_its_enrichment(
+    workers: ServiceSettings,
+) -> None:
+    event = article(
+        1,
+        "Fed holds rates steady",
+        body="The Fed held. Markets rose. Then fell.",
+        language="en-US",
+        source="Wire",
+    )
+    await publish(workers, [event])
+    await wait_for(lambda: idle(workers), what="pipeline idle")
+    doc = documents(workers)[event.article.id]
+    assert doc["title"] == "Fed holds rates steady"
+    assert doc["lede"] == "The Fed held. Markets rose."
+    assert doc["language"] == "en"
+    assert doc["word_count"] == 7
+    assert doc["published_ts"] == int(WHEN.timestamp())
+    assert doc["enrichments"] == ["language", "lede", "word_count", "reading_time"]
+    assert doc["related"] == []
+
+
+async def test_articles_of_one_story_relate_to_each_other(workers: ServiceSettings) -> None:
+    first = article(2, "Malaysia Airlines flight MH370 search widens to Indian Ocean")
+    await publish(workers, [first])
+    await wait_for(lambda: idle(workers), what="first article processed")
+    second = article(3, "Search for Malaysia Airlines MH370 widens in Indian Ocean")
+    unrelated = article(4, "Apple unveils new iPhone colours")
+    await publish(workers, [second, unrelated])
+    await wait_for(lambda: idle(workers), what="pipeline idle")
+    related = documents(workers)[second.article.id]["related"]
+    assert [r["id"] for r in related] == [first.article.id]
+    assert 0 < related[0]["score"] <= 1
+    assert related[0]["title"] == first.article.title
+
+
+async def test_invalid_events_are_dead_lettered_and_the_rest_processed(
+    workers: ServiceSettings,
+) -> None:
+    good = article(5, "A valid article")
+    await publish(workers, [{"schema_version": 99, "article": {}}, good, {"not": "an event"}])
+    await wait_for(lambda: idle(workers), what="pipeline idle")
+    assert good.article.id in documents(workers)
+    redis = Redis.from_url(workers.redis_url)
+    letters = await redis.xrange(Streams(workers.namespace).dead_letter)
+    await redis.aclose()
+    assert len(letters) == 2
+    causes = [entry[1][b"__data__"].decode() for entry in letters]
+    assert "schema_version" in causes[0]
+    assert '"service":"enrichment"' in causes[0]

@@ -1,0 +1,139 @@
+"""The search API against a real Meilisearch: filters, sort, pagination, errors."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import meilisearch
+import pytest
+from fastapi.testclient import TestClient
+
+from services.search.app import create_app
+from services.search.settings import Settings
+from shared.search_client import ensure_index
+
+DAY = 86_400
+T0 = 1_394_400_000  # 2014-03-09T21:20:00Z
+
+
+def doc(n: int, title: str, source: str, day: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{n:024x}",
+        "title": title,
+        "source": source,
+        "published_ts": T0 + day * DAY,
+        "published_at": None,
+        "themes": [],
+        **extra,
+    }
+
+
+DOCS = [
+    doc(1, "Fed holds rates", "Reuters", 0, body="The Fed held rates. Markets rose."),
+    doc(2, "Fed raises rates", "AP", 1),
+    doc(3, "Fed minutes show split", 'x" OR source = "y', 2),
+    doc(
+        4,
+        "World cup draw",
+        "AP",
+        3,
+        related=[
+            {
+                "id": f"{5:024x}",
+                "title": "Draw",
+                "url": None,
+                "source": "AP",
+                "published_at": None,
+                "score": 0.7,
+            }
+        ],
+    ),
+]
+
+
+@pytest.fixture
+def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    for name, value in service_env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
+    ensure_index(client, settings.meili_index)
+    task = client.index(settings.meili_index).add_documents(DOCS)
+    assert client.wait_for_task(task.task_uid).status == "succeeded"
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def ids(response: Any) -> list[int]:
+    assert response.status_code == 200, response.text
+    return [int(hit["id"], 16) for hit in response.json()["hits"]]
+
+
+def test_full_text_with_typos_and_highlights(api: TestClient) -> None:
+    response = api.get("/search", params={"q": "ratse"})
+    assert set(ids(response)) == {1, 2}
+    first = response.json()["hits"][0]
+    assert "<mark>" in first["title_highlighted"]
+    assert response.json()["total"] == 2
+
+
+def test_filters_sort_and_pagination(api: TestClient) -> None:
+    assert ids(api.get("/search", params={"q": "fed", "source": "AP"})) == [2]
+    assert ids(api.get("/search", params={"sort": "recent"})) == [4, 3, 2, 1]
+    assert ids(api.get("/search", params={"sort": "recent", "limit": 2, "offset": 1})) == [3, 2]
+    window = {"since": "2014-03-10T00:00:00Z", "until": "2014-03-11T23:00:00Z", "sort": "recent"}
+    assert ids(api.get("/search", params=window)) == [3, 2]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['x" OR source = "y', 'AP" OR source = "Reuters', "AP\\", '"', "\x00\x1f", "A" * 200],
+)
+def test_injection_attempts_return_nothing_outside_the_filter(api: TestClient, value: str) -> None:
+    for hit in api.get("/search", params={"source": value}).json()["hits"]:
+        assert hit["source"] == value
+
+
+def test_a_source_with_quotes_is_found_exactly(api: TestClient) -> None:
+    assert ids(api.get("/search", params={"source": 'x" OR source = "y'})) == [3]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"offset": -1},
+        {"sort": "best"},
+        {"since": "last week"},
+        {"q": "x" * 501},
+    ],
+)
+def test_invalid_parameters_get_422_with_the_reason(
+    api: TestClient, params: dict[str, Any]
+) -> None:
+    response = api.get("/search", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_articles_and_related(api: TestClient) -> None:
+    article = api.get(f"/articles/{4:024x}").json()
+    assert article["title"] == "World cup draw"
+    assert article["entities"] == []
+    assert article["keywords"] == []
+    related = api.get(f"/articles/{4:024x}/related", params={"limit": 5}).json()["related"]
+    assert related[0]["score"] == 0.7
+    assert api.get(f"/articles/{9:024x}").status_code == 404
+    assert api.get("/articles/not-an-id").status_code == 422
+
+
+def test_a_missing_index_is_an_error_not_an_empty_result(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in service_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MEILI_INDEX", "never_created_index")
+    with TestClient(create_app(Settings())) as client:
+        response = client.get("/search", params={"q": "x"})
+    assert response.status_code == 503
+    assert "index does not exist" in response.json()["detail"]

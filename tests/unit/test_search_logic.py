@@ -1,0 +1,62 @@
+from datetime import date
+
+from services.search.logic import article_view, search_filter, search_request, to_hit
+from services.search.pipeline import group_state, is_idle
+from services.search.schemas import GroupState, SearchParams, StreamState
+
+
+def test_filters_come_from_the_allow_list_with_quoted_values() -> None:
+    params = SearchParams(theme="sport", source='x" OR source = "y', since=date(2014, 3, 10))
+    assert search_filter(params) == (
+        '(themes = "sport") AND (source = "x\\" OR source = \\"y") AND (published_ts >= 1394409600)'
+    )
+    assert search_filter(SearchParams()) is None
+
+
+def test_until_a_date_includes_that_whole_day() -> None:
+    clause = search_filter(SearchParams(until=date(2014, 3, 10)))
+    assert clause == "(published_ts <= 1394495999)"
+
+
+def test_empty_query_and_recent_sort_by_time() -> None:
+    assert search_request(SearchParams(), 30)["sort"] == ["published_ts:desc"]
+    assert search_request(SearchParams(q="fed", sort="recent"), 30)["sort"] == ["published_ts:desc"]
+    assert search_request(SearchParams(q="fed"), 30)["sort"] is None
+
+
+def test_hits_carry_a_highlighted_title_and_a_snippet() -> None:
+    hit = to_hit(
+        {
+            "id": "a" * 24,
+            "title": "Fed holds",
+            "_formatted": {"title": "<mark>Fed</mark> holds", "body": "", "description": "Desc"},
+        }
+    )
+    assert hit.title_highlighted == "<mark>Fed</mark> holds"
+    assert hit.snippet == "Desc"
+    assert hit.themes == []
+
+
+def test_article_view_fills_missing_fields_and_hides_partial_documents() -> None:
+    assert article_view({"id": "a" * 24, "related": []}) is None
+    view = article_view({"id": "a" * 24, "title": "T", "story_id": None, "extra": 1})
+    assert view is not None
+    assert view.related == []
+    assert view.entities == []
+    assert view.lede == ""
+
+
+def test_group_state_handles_missing_groups_and_unknown_lag() -> None:
+    assert group_state("g", None, 5, "1-0") == GroupState(group="g", exists=False, pending=0, lag=5)
+    caught_up = group_state("g", {"pending": 0, "lag": None, "last-delivered-id": b"9-0"}, 3, "9-0")
+    assert caught_up.lag == 0
+    behind = group_state("g", {"pending": 1, "lag": None, "last-delivered-id": b"8-0"}, 3, "9-0")
+    assert behind.lag is None
+
+
+def test_idle_only_when_every_group_is_caught_up_and_the_index_is_done() -> None:
+    done = GroupState(group="g", exists=True, pending=0, lag=0)
+    busy = GroupState(group="h", exists=True, pending=2, lag=0)
+    assert is_idle([StreamState(stream="s", length=3, groups=[done])], 0)
+    assert not is_idle([StreamState(stream="s", length=3, groups=[done])], 1)
+    assert not is_idle([StreamState(stream="s", length=3, groups=[done, busy])], 0)
