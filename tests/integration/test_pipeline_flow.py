@@ -128,10 +128,10 @@ async def test_invalid_events_are_dead_lettered_and_the_rest_processed(
     await publish(workers, [{"schema_version": 99, "article": {}}, good, {"not": "an event"}])
     await wait_for(lambda: idle(workers), what="pipeline idle")
     assert good.article.id in documents(workers)
-    redis = Redis.from_url(workers.redis_url)
-    letters = await redis.xrange(Streams(workers.namespace).dead_letter)
+    redis = Redis.from_url(workers.redis_url, decode_responses=True)
+    letters = await redis.xrange(Streams(workers.namespace).dead_letter) or []
     await redis.aclose()
     assert len(letters) == 2
-    causes = [entry[1][b"__data__"].decode() for entry in letters]
+    causes = [str((fields or {})["__data__"]) for _, fields in letters]
     assert "schema_version" in causes[0]
     assert '"service":"enrichment"' in causes[0]

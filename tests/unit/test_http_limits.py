@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
@@ -28,9 +30,9 @@ def test_bodies_over_the_path_limit_get_413_with_a_reason() -> None:
 def test_streamed_bodies_without_a_length_are_counted() -> None:
     client = make_client()
 
-    def chunks() -> object:
+    def chunks() -> Iterator[bytes]:
         yield b"x" * 8
         yield b"x" * 8
 
-    response = client.post("/small", content=chunks())  # type: ignore[arg-type]
+    response = client.post("/small", content=chunks())
     assert response.status_code == 413

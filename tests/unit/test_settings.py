@@ -1,5 +1,5 @@
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from services.ingest.settings import Settings as IngestSettings
 from services.search.settings import Settings as SearchSettings
@@ -27,12 +27,12 @@ def test_the_master_key_has_no_default(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("key", ["masterKey", "change-me", "short"])
 def test_placeholder_secrets_fail_outside_development(key: str) -> None:
     with pytest.raises(ValidationError, match="placeholder"):
-        ServiceSettings(meili_key=key, environment="production")
-    assert ServiceSettings(meili_key=key, environment="development").meili_key
+        ServiceSettings(meili_key=SecretStr(key), environment="production")
+    assert ServiceSettings(meili_key=SecretStr(key), environment="development").meili_key
 
 
 def test_namespace_and_index_names_are_checked() -> None:
     with pytest.raises(ValidationError):
-        ServiceSettings(meili_key=GOOD_KEY, meili_index="bad name!")
+        ServiceSettings(meili_key=SecretStr(GOOD_KEY), meili_index="bad name!")
     with pytest.raises(ValidationError):
-        ServiceSettings(meili_key=GOOD_KEY, namespace="has space")
+        ServiceSettings(meili_key=SecretStr(GOOD_KEY), namespace="has space")

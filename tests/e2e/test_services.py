@@ -1,0 +1,126 @@
+"""The five services as processes against real Redis and Meilisearch, used over HTTP."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import meilisearch
+import pytest
+
+from deploy.native.servers import free_port
+from deploy.native.stack import Stack, start_stack
+from tests.waits import wait_for_sync
+
+STORY = [
+    "Malaysia Airlines MH370: search widens to Indian Ocean",
+    "MH370 search moves to Indian Ocean as Malaysia widens hunt",
+    "Indian Ocean search for missing Malaysia Airlines jet MH370",
+]
+
+
+@pytest.fixture(scope="module")
+def stack(
+    redis_server: str, meili_server: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Stack, httpx.Client, httpx.Client]]:
+    """Every service running as its own process on a namespace and index of its own."""
+    run = uuid.uuid4().hex[:8]
+    env = {
+        "ONTHEME_ENV": "test",
+        "REDIS_URL": redis_server,
+        "MEILI_URL": meili_server.url,
+        "MEILI_MASTER_KEY": meili_server.master_key,
+        "MEILI_INDEX": f"e2e_{run}",
+        "ONTHEME_NAMESPACE": f"e2e{run}:",
+        "LOG_FORMAT": "json",
+    }
+    ingest_port, search_port = free_port(), free_port()
+    logs: Path = tmp_path_factory.mktemp("e2e-logs")
+    running = start_stack(env, logs, ingest_port=ingest_port, search_port=search_port)
+    ingest = httpx.Client(base_url=f"http://127.0.0.1:{ingest_port}", timeout=30)
+    search = httpx.Client(base_url=f"http://127.0.0.1:{search_port}", timeout=30)
+    try:
+        yield running, ingest, search
+        running.check_alive()
+    finally:
+        ingest.close()
+        search.close()
+        running.stop()
+        meilisearch.Client(meili_server.url, meili_server.master_key).delete_index(f"e2e_{run}")
+
+
+def wait_idle(search: httpx.Client) -> dict[str, Any]:
+    """Wait on /pipeline, as clients do, until everything accepted is processed."""
+
+    def probe() -> dict[str, Any] | None:
+        state: dict[str, Any] = search.get("/pipeline").raise_for_status().json()
+        return state if state["idle"] else None
+
+    return wait_for_sync(probe, within=60, what="/pipeline idle")
+
+
+def test_articles_flow_from_ingest_to_search_and_related(
+    stack: tuple[Stack, httpx.Client, httpx.Client],
+) -> None:
+    _, ingest, search = stack
+    single = ingest.post(
+        "/articles",
+        json={
+            "title": "Fed holds interest rates steady",
+            "body": "The Federal Reserve held rates on Wednesday. Markets rose. More followed.",
+            "url": "https://news.example/fed-holds?utm_source=feed",
+            "source": "Example Wire",
+            "published_at": "2014-03-19T18:00:00Z",
+            "language": "en",
+        },
+    )
+    assert single.status_code == 202
+    article_id = single.json()["id"]
+    batch = [
+        {"title": title, "source": f"Outlet {n}", "published_at": f"2014-03-1{n}T10:00:00Z"}
+        for n, title in enumerate(STORY)
+    ]
+    results = ingest.post("/articles/batch", json=batch).json()["results"]
+    assert [r["duplicate"] for r in results] == [False, False, False]
+    state = wait_idle(search)
+    assert state["streams"][0]["length"] == 4
+
+    found = search.get("/search", params={"q": "federal reserve rates"}).json()
+    assert [hit["id"] for hit in found["hits"]] == [article_id]
+    article = search.get(f"/articles/{article_id}").json()
+    assert article["lede"] == "The Federal Reserve held rates on Wednesday. Markets rose."
+    assert article["language"] == "en"
+    assert article["word_count"] == 12
+
+    # The newest of the story sees the others: they were indexed before or with it.
+    story_ids = {r["id"] for r in results}
+    newest = results[-1]["id"]
+    related = search.get(f"/articles/{newest}/related").json()["related"]
+    assert related
+    assert {r["id"] for r in related} <= story_ids - {newest}
+    assert all(0 < r["score"] <= 1 for r in related)
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "status"),
+    [
+        ("/articles", b'{"title": ', 422),
+        ("/articles", b'{"body": "no title"}', 422),
+        ("/articles", b'{"title": 42}', 422),
+        ("/articles", b'{"title": "t", "extra": 1}', 422),
+        ("/articles", b'{"title": "t", "body": "' + b"x" * 2_000_000 + b'"}', 413),
+        ("/articles/batch", b"[" + b",".join([b'{"title": "t"}'] * 1001) + b"]", 413),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx_and_the_services_stay_up(
+    stack: tuple[Stack, httpx.Client, httpx.Client], path: str, content: bytes, status: int
+) -> None:
+    running, ingest, search = stack
+    before = search.get("/pipeline").json()["streams"][0]["length"]
+    response = ingest.post(path, content=content, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert response.json()["detail"]
+    assert search.get("/pipeline").json()["streams"][0]["length"] == before
+    assert ingest.get("/health").status_code == 200
+    running.check_alive()
