@@ -1,8 +1,11 @@
 """Broker factory, explicit consumer-group creation and pipelined publishing."""
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
+import structlog
+from faststream import BaseMiddleware, StreamMessage
 from faststream.redis import RedisBroker
 from faststream.redis.publisher.usecase import StreamPublisher
 from pydantic import BaseModel
@@ -13,10 +16,24 @@ from shared.settings import ServiceSettings
 from shared.streams import Streams
 
 
+class LogContextMiddleware(BaseMiddleware):
+    """Bind the message and correlation ids into structlog's context while a message runs."""
+
+    async def consume_scope(
+        self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        """Run the handler with the ids bound, so every log line it writes carries them."""
+        with structlog.contextvars.bound_contextvars(
+            message_id=msg.message_id, correlation_id=msg.correlation_id
+        ):
+            return await call_next(msg)
+
+
 def create_broker(settings: ServiceSettings, *, graceful_timeout: float = 15.0) -> RedisBroker:
     """Return a RedisBroker logging through the shared structlog setup."""
     return RedisBroker(
         settings.redis_url,
+        middlewares=[LogContextMiddleware],
         logger=logging.getLogger("faststream.redis"),
         # Access logs ("Received"/"Processed") at DEBUG: one line per batch is noise at INFO.
         log_level=logging.DEBUG,

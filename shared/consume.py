@@ -5,12 +5,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import structlog
 from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 
 from shared.events import EventDeadLettered
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+log = structlog.stdlib.get_logger(__name__)
 
 
 @dataclass
@@ -52,6 +54,8 @@ async def dead_letter(redis: "Redis", stream: str, letters: Sequence[EventDeadLe
     """Append dead letters as plain JSON, readable by any Redis client."""
     if not letters:
         return
+    for letter in letters:
+        log.warning("event dead-lettered", stream=letter.stream, error=letter.error)
     async with redis.pipeline(transaction=False) as pipe:
         for letter in letters:
             pipe.xadd(stream, {"__data__": letter.model_dump_json()})

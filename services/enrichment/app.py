@@ -41,6 +41,10 @@ def create_app(settings: Settings) -> FastStream:
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         enriched = [enrich_event(event) for event in checked.valid]
         await publish_many(publisher, worker.redis, enriched)
-        log.info("enriched", count=len(enriched), rejected=len(checked.rejected))
+        log.info(
+            "enriched",
+            article_ids=[e.article.id for e in enriched],
+            rejected=len(checked.rejected),
+        )
 
     return create_worker_app(worker, groups=[ENRICHMENT_GROUP])

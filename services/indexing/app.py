@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastStream:
             # Acked once Meilisearch has the task: it persists enqueued tasks, and an
             # upsert by id is idempotent, so a replay never indexes an article twice.
             task = await asyncio.to_thread(index.update_documents, documents, "id")
-            log.info("indexed", count=len(documents), task_uid=task.task_uid)
+            log.info("indexed", article_ids=[d["id"] for d in documents], task_uid=task.task_uid)
 
     async def prepare_index() -> None:
         await asyncio.to_thread(ensure_index, client, settings.meili_index)

@@ -70,7 +70,11 @@ def create_app(settings: Settings) -> FastStream:
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         if checked.valid:
             task_uid = await asyncio.to_thread(store_related, checked.valid)
-            log.info("related stored", count=len(checked.valid), task_uid=task_uid)
+            log.info(
+                "related stored",
+                article_ids=[e.article.id for e in checked.valid],
+                task_uid=task_uid,
+            )
 
     async def prepare_index() -> None:
         # Related may start before indexing; both apply the same settings idempotently.
