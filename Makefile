@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml deploy/requirements-nodeps.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: help install run test lint fmt unit integration e2e clean
@@ -12,9 +12,10 @@ help:
 	@echo "make test   lint, then unit, integration and e2e tests against real servers"
 	@echo "make lint | fmt | unit | integration | e2e | clean"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml deploy/requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r deploy/requirements-nodeps.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -1,6 +1,6 @@
 """Ingest N headlines through the HTTP API of a running ontheme and time the pipeline.
 
-    .venv/bin/python bench/pipeline_throughput.py ../shared/data/uci-news-aggregator.dev.jsonl.gz \
+    .venv/bin/python -m bench.pipeline_throughput ../shared/data/uci-news-aggregator.dev.jsonl.gz \
         --limit 20000 --ingest http://127.0.0.1:8001 --search http://127.0.0.1:8000
 
 Ground-truth fields (category, story_id) are dropped before anything is sent.

@@ -1,6 +1,6 @@
 """Same-story quality of the related baseline, on a labelled JSON Lines file.
 
-    .venv/bin/python bench/related_baseline.py ../shared/data/uci-news-aggregator.dev.jsonl.gz \
+    .venv/bin/python -m bench.related_baseline ../shared/data/uci-news-aggregator.dev.jsonl.gz \
         --limit 20000 --queries 300
 
 Indexes the first N rows (labels stripped) into a throwaway Meilisearch started here, runs the
@@ -45,6 +45,7 @@ def documents(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "id": r["id"],
             "title": r["title"],
             "published_ts": int(datetime.fromisoformat(r["published_at"]).timestamp()),
+            "_vectors": {"article": None},
         }
         for r in rows
     ]
@@ -84,7 +85,7 @@ def run(
     client: meilisearch.Client, docs: list[dict[str, Any]], story: dict[str, str], queries: int
 ) -> None:
     """Index the documents and compare the baseline with Meilisearch's ranking score."""
-    ensure_index(client, "bench")
+    ensure_index(client, "bench", dimensions=1)
     task = client.index("bench").add_documents(docs)
     client.wait_for_task(task.task_uid, timeout_in_ms=600_000)
     sample = random.Random(1).sample(docs, queries)

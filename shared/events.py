@@ -5,6 +5,8 @@ from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.themes import ThemeScore
+
 SCHEMA_VERSION: Final = 1
 
 
@@ -44,19 +46,39 @@ class ArticleIngested(Event):
     ingested_at: AwareDatetime = Field(default_factory=utcnow)
 
 
+class EntityMention(BaseModel):
+    """A person, organisation or place an article names, with how often and where first.
+
+    `first_position` is a character offset into the title, a blank line, then the body (or
+    the description when there is no body). `country` is an ISO 3166-1 alpha-2 code.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["person", "organisation", "place"]
+    name: str
+    mentions: int = Field(ge=1)
+    first_position: int = Field(ge=0)
+    country: str | None = None
+
+
 class Enrichment(BaseModel):
-    """What enrichment computed; fields not computed yet stay empty, never missing."""
+    """What enrichment computed; fields not computed stay empty, never missing."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     language: str | None = None
+    language_confidence: float | None = None
     language_source: Literal["declared", "detected", "unknown"] = "unknown"
     lede: str = ""
     word_count: int = 0
     reading_time_minutes: int = 0
-    entities: list[dict[str, str | int]] = Field(default_factory=list)
+    entities: list[EntityMention] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
-    themes: list[str] = Field(default_factory=list)
+    # Top-level IPTC topics first, then the most specific topic under each.
+    themes: list[ThemeScore] = Field(default_factory=list)
+    embedding: list[float] | None = None
+    embedding_model: str | None = None
     # Which enrichments ran, and those skipped with the reason, so consumers can tell
     # "no entities found" from "entity extraction did not run".
     ran: list[str] = Field(default_factory=list)

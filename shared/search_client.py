@@ -6,13 +6,24 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError
 
 from shared.settings import ServiceSettings
+from shared.vectors import INDEX_EMBEDDER
 
 # Fields readers search in, most important first (Meilisearch ranks earlier attributes higher).
 SEARCHABLE = ["title", "description", "lede", "keywords", "body", "source"]
-FILTERABLE = ["id", "themes", "source", "language", "published_ts", "story_id"]
+FILTERABLE = [
+    "id",
+    "themes",
+    "primary_theme",
+    "source",
+    "language",
+    "published_ts",
+    "story_id",
+    "entities.name",
+    "entities.type",
+]
 SORTABLE = ["published_ts"]
 
-INDEX_SETTINGS: dict[str, Any] = {
+BASE_SETTINGS: dict[str, Any] = {
     "searchableAttributes": SEARCHABLE,
     "filterableAttributes": FILTERABLE,
     "sortableAttributes": SORTABLE,
@@ -38,7 +49,13 @@ def create_search_client(settings: ServiceSettings, *, timeout: int = 10) -> mei
     )
 
 
-def ensure_index(client: meilisearch.Client, uid: str) -> None:
+def index_settings(dimensions: int) -> dict[str, Any]:
+    """Return the index settings for article vectors of `dimensions` floats."""
+    embedder = {"source": "userProvided", "dimensions": dimensions}
+    return {**BASE_SETTINGS, "embedders": {INDEX_EMBEDDER: embedder}}
+
+
+def ensure_index(client: meilisearch.Client, uid: str, dimensions: int) -> None:
     """Create the articles index if missing and apply its settings; safe to repeat."""
     try:
         client.get_index(uid)
@@ -47,7 +64,7 @@ def ensure_index(client: meilisearch.Client, uid: str) -> None:
             raise
         task = client.create_index(uid, {"primaryKey": "id"})
         client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
-    task = client.index(uid).update_settings(INDEX_SETTINGS)
+    task = client.index(uid).update_settings(index_settings(dimensions))
     done = client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
     if done.status != "succeeded":
         raise RuntimeError(f"applying settings to index {uid!r} failed: {done.error}")

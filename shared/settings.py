@@ -4,6 +4,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.vectors import DEFAULT_EMBEDDER, EMBEDDER_DIMENSIONS
+
 Environment = Literal["development", "test", "production"]
 
 # Values people copy from examples; outside development they must never reach a real server.
@@ -31,10 +33,25 @@ class ServiceSettings(BaseSettings):
     namespace: str = Field(
         default="", pattern=r"^[A-Za-z0-9_.:-]{0,64}$", validation_alias="ONTHEME_NAMESPACE"
     )
+    # Enrichment writes vectors of this model; the index is sized for it. Change both together.
+    embedder: str = Field(default=DEFAULT_EMBEDDER, validation_alias="ONTHEME_EMBEDDER")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", validation_alias="LOG_FORMAT"
     )
+
+    @property
+    def embedding_dimensions(self) -> int:
+        """Output size of the configured embedding model."""
+        return EMBEDDER_DIMENSIONS[self.embedder]
+
+    @model_validator(mode="after")
+    def _known_embedder(self) -> Self:
+        if self.embedder not in EMBEDDER_DIMENSIONS:
+            raise ValueError(
+                f"ONTHEME_EMBEDDER {self.embedder!r} is not one of {sorted(EMBEDDER_DIMENSIONS)}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Self:

@@ -1,12 +1,13 @@
 """Enrichment worker wiring: ingested articles in, enriched articles out."""
 
+import asyncio
 from typing import Any
 
 import structlog
 from faststream import FastStream
 from faststream.redis import StreamSub
 
-from services.enrichment.logic import enrich_event
+from services.enrichment.pipeline import Enricher, load_models
 from services.enrichment.settings import Settings
 from shared.broker import publish_many
 from shared.consume import check_batch, dead_letter
@@ -18,10 +19,11 @@ SERVICE = "enrichment"
 log = structlog.stdlib.get_logger(__name__)
 
 
-def create_app(settings: Settings) -> FastStream:
-    """Wire the enrichment worker."""
+def create_app(settings: Settings, enricher: Enricher | None = None) -> FastStream:
+    """Wire the enrichment worker; models load at start-up unless an enricher is given."""
     worker = create_worker(SERVICE, settings)
     streams = worker.streams
+    loaded: list[Enricher] = [enricher] if enricher else []
     publisher = worker.broker.publisher(
         stream=streams.enriched, schema=ArticleEnriched, title="articles.enriched"
     )
@@ -39,7 +41,8 @@ def create_app(settings: Settings) -> FastStream:
     async def on_ingested(bodies: list[Any]) -> None:
         checked = check_batch(ArticleIngested, bodies, service=SERVICE, stream=streams.ingested)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
-        enriched = [enrich_event(event) for event in checked.valid]
+        # The models hold the CPU for a while: off the event loop, so heartbeats go on.
+        enriched = await asyncio.to_thread(loaded[0].enrich, checked.valid)
         await publish_many(publisher, worker.redis, enriched)
         log.info(
             "enriched",
@@ -47,4 +50,10 @@ def create_app(settings: Settings) -> FastStream:
             rejected=len(checked.rejected),
         )
 
-    return create_worker_app(worker, groups=[ENRICHMENT_GROUP])
+    async def load() -> None:
+        if not loaded:
+            models = await asyncio.to_thread(load_models, settings.embedder, settings.theme_rules)
+            loaded.append(Enricher(models))
+            log.info("models loaded", embedder=settings.embedder)
+
+    return create_worker_app(worker, groups=[ENRICHMENT_GROUP], on_startup=load)

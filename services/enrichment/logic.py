@@ -3,7 +3,7 @@
 import math
 import re
 
-from shared.events import Article, ArticleEnriched, ArticleIngested, Enrichment
+from shared.events import Article
 
 WORDS_PER_MINUTE = 230
 LEDE_SENTENCES = 2
@@ -14,8 +14,6 @@ _SENTENCE_END = re.compile(
 )
 _WORD = re.compile("\\w+(?:[-'\u2019]\\w+)*")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
-
-RAN = ("language", "lede", "word_count", "reading_time")
 
 
 def normalise_language(declared: str | None) -> str | None:
@@ -47,37 +45,18 @@ def reading_time_minutes(words: int) -> int:
     return math.ceil(words / WORDS_PER_MINUTE) if words else 0
 
 
-def enrich(article: Article) -> Enrichment:
-    """Compute language, lede, word count and reading time for one article."""
-    skipped: dict[str, str] = {}
-    language = normalise_language(article.language)
-    if language is None:
-        skipped["language"] = "no valid declared language; detection is not installed"
+def lede_of(article: Article) -> str:
+    """Return the first sentences of the body, or of the description when there is none."""
     body = (article.body or "").strip()
     description = (article.description or "").strip()
-    if body:
-        lede = first_sentences(body)
-    elif description:
-        lede = first_sentences(description)
-    else:
-        lede = ""
-        skipped["lede"] = "no body or description"
-    words = word_count(body or description)
-    return Enrichment(
-        language=language,
-        language_source="declared" if language else "unknown",
-        lede=lede,
-        word_count=words,
-        reading_time_minutes=reading_time_minutes(words),
-        ran=[name for name in RAN if name not in skipped],
-        skipped=skipped,
-    )
+    return first_sentences(body or description) if body or description else ""
 
 
-def enrich_event(event: ArticleIngested) -> ArticleEnriched:
-    """Turn an ingested event into an enriched one."""
-    return ArticleEnriched(
-        article=event.article,
-        enrichment=enrich(event.article),
-        ingested_at=event.ingested_at,
-    )
+def text_fields(article: Article) -> dict[str, str | int]:
+    """Return lede, word count and reading time, computed from the text alone."""
+    words = word_count((article.body or "").strip() or (article.description or ""))
+    return {
+        "lede": lede_of(article),
+        "word_count": words,
+        "reading_time_minutes": reading_time_minutes(words),
+    }

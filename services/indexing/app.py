@@ -47,6 +47,8 @@ def create_app(settings: Settings) -> FastStream:
             log.info("indexed", article_ids=[d["id"] for d in documents], task_uid=task.task_uid)
 
     async def prepare_index() -> None:
-        await asyncio.to_thread(ensure_index, client, settings.meili_index)
+        await asyncio.to_thread(
+            ensure_index, client, settings.meili_index, settings.embedding_dimensions
+        )
 
     return create_worker_app(worker, groups=[INDEXING_GROUP], on_startup=prepare_index)

@@ -2,7 +2,18 @@
 
 from typing import Any
 
-from shared.events import ArticleEnriched
+from shared.events import ArticleEnriched, Enrichment
+from shared.vectors import INDEX_EMBEDDER
+
+
+def _themes(enrichment: Enrichment) -> dict[str, Any]:
+    top_level = [t for t in enrichment.themes if t.level == 1]
+    return {
+        # Slugs for filtering and facets: the top-level topics and the specific ones.
+        "themes": [t.slug for t in enrichment.themes],
+        "primary_theme": top_level[0].slug if top_level else None,
+        "theme_scores": [t.model_dump() for t in enrichment.themes],
+    }
 
 
 def to_document(event: ArticleEnriched) -> dict[str, Any]:
@@ -10,7 +21,8 @@ def to_document(event: ArticleEnriched) -> dict[str, Any]:
 
     `published_ts` falls back to the ingest time so that every article sorts by recency.
     `related` and `story_id` are left out: the related service owns them, and a partial
-    update from here must never erase what it stored.
+    update from here must never erase what it stored. An article without a vector says so
+    (`null`): Meilisearch fails a whole batch over one document missing its vector.
     """
     article, enrichment = event.article, event.enrichment
     return {
@@ -25,14 +37,16 @@ def to_document(event: ArticleEnriched) -> dict[str, Any]:
         "published_ts": event.timestamp,
         "ingested_at": event.ingested_at.isoformat(),
         "language": enrichment.language,
+        "language_confidence": enrichment.language_confidence,
         "lede": enrichment.lede,
         "word_count": enrichment.word_count,
         "reading_time_minutes": enrichment.reading_time_minutes,
-        "entities": enrichment.entities,
+        "entities": [e.model_dump() for e in enrichment.entities],
         "keywords": enrichment.keywords,
-        "themes": enrichment.themes,
+        **_themes(enrichment),
         "enrichments": enrichment.ran,
         "enrichments_skipped": enrichment.skipped,
+        "_vectors": {INDEX_EMBEDDER: enrichment.embedding},
     }
 
 

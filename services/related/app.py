@@ -78,6 +78,8 @@ def create_app(settings: Settings) -> FastStream:
 
     async def prepare_index() -> None:
         # Related may start before indexing; both apply the same settings idempotently.
-        await asyncio.to_thread(ensure_index, client, settings.meili_index)
+        await asyncio.to_thread(
+            ensure_index, client, settings.meili_index, settings.embedding_dimensions
+        )
 
     return create_worker_app(worker, groups=[RELATED_GROUP], on_startup=prepare_index)

@@ -70,10 +70,13 @@ class ArticleView(BaseModel):
     source: str | None = None
     published_at: str | None = None
     language: str | None = None
+    language_confidence: float | None = None
     lede: str = ""
     word_count: int = 0
     reading_time_minutes: int = 0
     themes: list[str] = Field(default_factory=list)
+    primary_theme: str | None = None
+    theme_scores: list[dict[str, Any]] = Field(default_factory=list)
     entities: list[dict[str, Any]] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     story_id: str | None = None

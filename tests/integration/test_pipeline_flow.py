@@ -12,7 +12,9 @@ from meilisearch.errors import MeilisearchApiError
 from redis.asyncio import Redis
 
 from services.enrichment.app import create_app as enrichment_app
+from services.enrichment.pipeline import Enricher, load_models
 from services.enrichment.settings import Settings as EnrichmentSettings
+from services.enrichment.themes import ThemeRules
 from services.indexing.app import create_app as indexing_app
 from services.indexing.settings import Settings as IndexingSettings
 from services.related.app import create_app as related_app
@@ -22,14 +24,21 @@ from shared.events import Article, ArticleIngested
 from shared.search_client import create_search_client
 from shared.settings import ServiceSettings
 from shared.streams import Streams
+from shared.vectors import DEFAULT_EMBEDDER
 from tests.waits import wait_for
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 
 
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    """The real models, loaded once for the module as a worker loads them once."""
+    return Enricher(load_models(DEFAULT_EMBEDDER, ThemeRules()))
+
+
 @pytest.fixture
 async def workers(
-    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, enricher: Enricher
 ) -> AsyncIterator[ServiceSettings]:
     """The three workers running in this process on this test's streams and index."""
     for name, value in service_env.items():
@@ -37,7 +46,7 @@ async def workers(
     settings = ServiceSettings()
     async with AsyncExitStack() as stack:
         for app in (
-            enrichment_app(EnrichmentSettings()),
+            enrichment_app(EnrichmentSettings(), enricher),
             indexing_app(IndexingSettings()),
             related_app(RelatedSettings()),
         ):
@@ -66,6 +75,16 @@ def documents(settings: ServiceSettings) -> dict[str, dict[str, Any]]:
     return {doc.id: dict(doc) for doc in found}
 
 
+def vectors(settings: ServiceSettings, article_id: str) -> list[float]:
+    """The stored vector of one article."""
+    client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
+    document = client.index(settings.meili_index).get_document(
+        article_id, {"retrieveVectors": "true"}
+    )
+    embedded: list[list[float]] = dict(document)["_vectors"]["article"]["embeddings"]
+    return embedded[0]
+
+
 async def idle(settings: ServiceSettings) -> bool:
     """Whether the pipeline has processed everything."""
     redis = Redis.from_url(settings.redis_url)
@@ -90,21 +109,37 @@ async def test_an_ingested_event_ends_up_indexed_with_its_enrichment(
 ) -> None:
     event = article(
         1,
-        "Fed holds rates steady",
-        body="The Fed held. Markets rose. Then fell.",
+        "Fed holds rates steady as Yellen sees recovery",
+        body=(
+            "The Federal Reserve held interest rates steady on Wednesday. Chair Janet Yellen "
+            "said the economy of the United States was improving. Yellen said rates would stay "
+            "low."
+        ),
         language="en-US",
         source="Wire",
     )
     await publish(workers, [event])
     await wait_for(lambda: idle(workers), what="pipeline idle")
     doc = documents(workers)[event.article.id]
-    assert doc["title"] == "Fed holds rates steady"
-    assert doc["lede"] == "The Fed held. Markets rose."
+    assert doc["lede"] == (
+        "The Federal Reserve held interest rates steady on Wednesday. Chair Janet Yellen said "
+        "the economy of the United States was improving."
+    )
     assert doc["language"] == "en"
-    assert doc["word_count"] == 7
+    assert doc["word_count"] == 27
     assert doc["published_ts"] == int(WHEN.timestamp())
-    assert doc["enrichments"] == ["language", "lede", "word_count", "reading_time"]
+    people = {e["name"]: e["mentions"] for e in doc["entities"] if e["type"] == "person"}
+    assert people["Janet Yellen"] >= 2
+    assert {"name": "United States", "type": "place", "country": "US"}.items() <= next(
+        e for e in doc["entities"] if e["name"] == "United States"
+    ).items()
+    assert doc["keywords"]
+    assert doc["primary_theme"] == "economy-business-and-finance"
+    assert doc["themes"][0] == "economy-business-and-finance"
+    assert set(doc["enrichments"]) >= {"language", "lede", "entities", "keywords", "embedding"}
     assert doc["related"] == []
+    vector = vectors(workers, event.article.id)
+    assert len(vector) == workers.embedding_dimensions
 
 
 async def test_articles_of_one_story_relate_to_each_other(workers: ServiceSettings) -> None:

@@ -23,6 +23,7 @@ def doc(n: int, title: str, source: str, day: int, **extra: Any) -> dict[str, An
         "published_ts": T0 + day * DAY,
         "published_at": None,
         "themes": [],
+        "_vectors": {"article": None},
         **extra,
     }
 
@@ -56,7 +57,7 @@ def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterato
         monkeypatch.setenv(name, value)
     settings = Settings()
     client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
-    ensure_index(client, settings.meili_index)
+    ensure_index(client, settings.meili_index, settings.embedding_dimensions)
     task = client.index(settings.meili_index).add_documents(DOCS)
     assert client.wait_for_task(task.task_uid).status == "succeeded"
     with TestClient(create_app(settings)) as test_client:

