@@ -16,6 +16,7 @@ import argparse
 import gzip
 import itertools
 import json
+import os
 import random
 import resource
 import subprocess
@@ -145,77 +146,112 @@ def word_scorer(texts: list[str]) -> Scorer:
     return score
 
 
-def speed(name: str, data: Path) -> dict[str, Any]:
+def speed(
+    name: str, data: Path, threads_options: Sequence[int], batches: Sequence[int]
+) -> dict[str, Any]:
     """Load time, RSS and texts/s per thread count and batch size for one backend."""
     headlines = [r["title"] for r in read(data / UCI, 2_000)]
     articles = [article_text(r) for r in read(data / ECB)]
     result: dict[str, Any] = {"rss_base_mb": peak_rss_mb(), "speed": []}
-    for threads in THREADS:
+    for threads in threads_options:
         started = time.perf_counter()
-        embedder = load_embedder(name, BATCHES[0], threads)
+        embedder = load_embedder(name, batches[0], threads)
         result.setdefault("load_s", time.perf_counter() - started)
-        for batch in BATCHES:
+        for batch in batches:
+            cpu, wall = time.process_time(), time.perf_counter()
             row = [threads, batch, throughput(embedder, headlines, batch)]
-            result["speed"].append([*row, throughput(embedder, articles, batch)])
+            row.append(throughput(embedder, articles, batch))
+            # CPU time over wall time: 100% a thread that had a core to itself, less if not.
+            row.append(100 * (time.process_time() - cpu) / (time.perf_counter() - wall))
+            result["speed"].append(row)
         # Measured before a second model is loaded: one worker's footprint.
         result.setdefault("rss_peak_mb", peak_rss_mb())
     return result
 
 
-def quality(
-    score_titles: Scorer, score_huffpost: Scorer, args: argparse.Namespace
-) -> dict[str, Any]:
-    """Quality A and B for one way of scoring."""
-    _, times, stories = uci_set(args.data, args.uci_rows)
-    queries = story_queries(stories, args.queries, args.seed)
-    hit1, p5 = same_story(score_titles, times, stories, queries)
-    _, categories = huffpost_set(args.data, args.huffpost_rows, args.seed)
-    return {"hit1": hit1, "p5": p5, "nn1": one_nn_accuracy(score_huffpost, categories)}
+def scorer(name: str, texts: list[str]) -> Scorer:
+    """Word overlap, or the cosine of the backend's vectors (default settings)."""
+    return word_scorer(texts) if name == WORDS else vector_scorer(load_embedder(name).embed(texts))
+
+
+def quality(name: str, args: argparse.Namespace) -> list[list[float]]:
+    """Quality A (hit@1, precision@5) and B (1-NN accuracy), one row per seed."""
+    titles, times, stories = uci_set(args.data, args.uci_rows)
+    score_titles = scorer(name, titles)
+    rows = []
+    for seed in args.seeds:
+        queries = story_queries(stories, args.queries, seed)
+        texts, categories = huffpost_set(args.data, args.huffpost_rows, seed)
+        nn1 = one_nn_accuracy(scorer(name, texts), categories)
+        rows.append([*same_story(score_titles, times, stories, queries), nn1])
+    return rows
 
 
 def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     """Everything for one backend, or for the word-overlap baseline, in this process."""
-    titles, _, _ = uci_set(args.data, args.uci_rows)
-    texts, _ = huffpost_set(args.data, args.huffpost_rows, args.seed)
-    if name == WORDS:
-        return {"name": name, **quality(word_scorer(titles), word_scorer(texts), args)}
-    result = {"name": name, **speed(name, args.data)}
-    embedder = load_embedder(name, 128, 1)
-    started = time.perf_counter()
-    scorers = vector_scorer(embedder.embed(titles)), vector_scorer(embedder.embed(texts))
-    result["quality_embed_s"] = time.perf_counter() - started
-    return {**result, **quality(*scorers, args)}
+    result = {} if name == WORDS else speed(name, args.data, THREADS, BATCHES)
+    return {"name": name, **result, "quality": quality(name, args)}
+
+
+def child(mode: str, name: str, args: argparse.Namespace) -> list[str]:
+    """The command that runs this script for one backend in a fresh interpreter."""
+    command = [sys.executable, __file__, str(args.data), mode, name]
+    command += ["--uci-rows", str(args.uci_rows), "--queries", str(args.queries)]
+    seeds = ",".join(map(str, args.seeds))
+    return [*command, "--huffpost-rows", str(args.huffpost_rows), "--seeds", seeds]
 
 
 def run_isolated(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Run `measure` for one backend in a fresh interpreter and return its figures."""
-    command = [sys.executable, __file__, str(args.data), "--only", name]
-    command += ["--uci-rows", str(args.uci_rows), "--queries", str(args.queries)]
-    command += ["--huffpost-rows", str(args.huffpost_rows), "--seed", str(args.seed)]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    """Run `measure` for one backend in its own process and return its figures."""
+    done = subprocess.run(child("--only", name, args), capture_output=True, text=True, check=True)  # noqa: S603
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    if name != WORDS:
+        result["speed"].append(["2x1", BATCHES[0], *run_pair(name, args)])
     return result
+
+
+def run_pair(name: str, args: argparse.Namespace) -> list[float]:
+    """Headlines/s and articles/s of two 1-thread processes running at once: scale-out."""
+    command = child("--pair", name, args)
+    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]  # noqa: S603
+    rows = [json.loads(w.communicate()[0].splitlines()[-1])["speed"][0] for w in workers]
+    return [sum(row[2] for row in rows), sum(row[3] for row in rows), sum(r[4] for r in rows)]
 
 
 def print_tables(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     """Print the speed table, then the quality table."""
-    print("speed: texts/s, one embed() call per worker batch (2,000 UCI titles; ECB+ full text)")
-    print(f"{'backend':22} {'threads':>7} {'batch':>5} {'headlines/s':>11} {'articles/s':>10}")
+    print("speed: texts/s, one embed() call per worker batch (2,000 UCI titles; ECB+ full text);")
+    print("threads 2x1 = two 1-thread processes at once, their sum; CPU % = CPU time / wall time")
+    head = f"{'threads':>7} {'batch':>5} {'headlines/s':>11} {'articles/s':>10} {'CPU %':>5}"
+    print(f"{'backend':22} {head}")
     for r in results:
-        for threads, batch, heads, arts in r.get("speed", []):
-            print(f"{r['name']:22} {threads:7} {batch:5} {heads:11,.0f} {arts:10,.1f}")
+        for threads, batch, heads, arts, cpu in r.get("speed", []):
+            line = f"{threads:>7} {batch:5} {heads:11,.0f} {arts:10,.1f} {cpu:5.0f}"
+            print(f"{r['name']:22} {line}")
     print(f"\n{'backend':22} {'load s':>6} {'RSS MB base':>11} {'RSS MB peak':>11}")
     for r in results:
         if "load_s" in r:
             line = f"{r['load_s']:6.2f} {r['rss_base_mb']:11,.0f} {r['rss_peak_mb']:11,.0f}"
             print(f"{r['name']:22} {line}")
-    print(
-        f"\nquality: A = UCI first {args.uci_rows:,} rows, {args.queries} queries, +-3 days; "
-        f"B = HuffPost {args.huffpost_rows:,} rows, 1-NN leave-one-out (seed {args.seed})"
-    )
-    print(f"{'backend':22} {'A hit@1':>7} {'A P@5':>6} {'B 1-NN acc':>10}")
+    seeds = ", ".join(map(str, args.seeds))
+    print(f"\nquality, mean (min-max) of seeds {seeds}: A = UCI first {args.uci_rows:,} rows,")
+    print(f"{args.queries} queries, +-3 days; B = HuffPost {args.huffpost_rows:,} rows, 1-NN LOO")
+    print(f"{'backend':22} {'A hit@1':>17} {'A P@5':>17} {'B 1-NN accuracy':>17}")
     for r in results:
-        print(f"{r['name']:22} {r['hit1']:7.3f} {r['p5']:6.3f} {r['nn1']:10.3f}")
+        by_metric = np.array(r["quality"]).T
+        cells = [f"{m.mean():.3f} ({m.min():.3f}-{m.max():.3f})" for m in by_metric]
+        print(f"{r['name']:22} {' '.join(f'{c:>17}' for c in cells)}")
+
+
+def majority_share(args: argparse.Namespace) -> float:
+    """Mean share of the most common HuffPost category in the samples: B's floor."""
+    samples = [huffpost_set(args.data, args.huffpost_rows, seed)[1] for seed in args.seeds]
+    return float(np.mean([Counter(c).most_common(1)[0][1] / len(c) for c in samples]))
+
+
+def seed_list(text: str) -> list[int]:
+    """Parse `1,2,3` into seeds."""
+    return [int(part) for part in text.split(",")]
 
 
 def main() -> None:
@@ -225,17 +261,22 @@ def main() -> None:
     parser.add_argument("--uci-rows", type=int, default=20_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--huffpost-rows", type=int, default=2_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=seed_list, default=[1, 2, 3, 4], help="e.g. 1,2,3,4")
     parser.add_argument("--only", choices=[*EMBEDDERS, WORDS], help=argparse.SUPPRESS)
+    parser.add_argument("--pair", choices=EMBEDDERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.only:
-        print(json.dumps(measure(args.only, args)))
+    if args.only or args.pair:
+        figures = (
+            measure(args.only, args) if args.only else speed(args.pair, args.data, [1], BATCHES[:1])
+        )
+        print(json.dumps(figures))
         return
+    load_before = os.getloadavg()[0]
     results = [run_isolated(name, args) for name in (*EMBEDDERS, WORDS)]
-    _, categories = huffpost_set(args.data, args.huffpost_rows, args.seed)
     print_tables(results, args)
-    majority = Counter(categories).most_common(1)[0][1] / len(categories)
-    print(f"(B: always the most common category would score {majority:.3f})")
+    # Other processes on the machine take cores from the threads and processes measured here.
+    print(f"\n{os.cpu_count()} cores; 1-minute load average before the runs {load_before:.2f}")
+    print(f"(B: always the most common category would score {majority_share(args):.3f})")
 
 
 if __name__ == "__main__":

@@ -79,4 +79,6 @@ def keyword_text(article: Article) -> str:
 
 def embedding_text(article: Article, lede: str) -> str:
     """Title and lede: what the article is about, within any model's input length."""
-    return f"{article.title}. {lede}" if lede else article.title
+    text = f"{article.title}. {lede}" if lede else article.title
+    # Lone surrogates (valid in JSON escapes, invalid in UTF-8) break tokenizers.
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -35,7 +35,7 @@ TAXONOMY = Taxonomy(
 
 @pytest.fixture(scope="module")
 def classifier() -> ThemeClassifier:
-    return ThemeClassifier(BagOfWords(), TAXONOMY, ThemeRules(min_score=0.3, margin=0.05))
+    return ThemeClassifier(BagOfWords(), TAXONOMY, ThemeRules(min_score=0.2, margin=0.05))
 
 
 def test_top_level_theme_then_its_most_specific_topic(classifier: ThemeClassifier) -> None:
@@ -44,7 +44,8 @@ def test_top_level_theme_then_its_most_specific_topic(classifier: ThemeClassifie
         ("sport", 1, "sport"),
         ("football", 2, "sport"),
     ]
-    assert themes[0].score == themes[1].score > 0.3
+    # The top-level score averages the best matches under it; the specific one is the best.
+    assert themes[1].score >= themes[0].score >= 0.2
 
 
 def test_nothing_scores_well_enough_no_theme(classifier: ThemeClassifier) -> None:
