@@ -1,6 +1,6 @@
 """Speed, memory and quality of the sentence embedders, on the labelled data in DATA_DIR.
 
-    PYTHONPATH=. .venv/bin/python bench/embeddings.py ../shared/data
+    .venv/bin/python -m bench.embeddings ../shared/data
 
 Each backend runs in its own process, so its peak RSS is its own. Speed: headlines/s (UCI
 titles) and full-text articles/s (ECB+ title + body), embedding one worker batch per call, at
@@ -226,8 +226,10 @@ def print_tables(results: list[dict[str, Any]], args: argparse.Namespace) -> Non
     print(f"{'backend':22} {head}")
     for r in results:
         for threads, batch, heads, arts, cpu in r.get("speed", []):
+            # Two threads, or two processes, that got well under two cores shared the machine.
+            short = cpu < 90 * (1 if threads == 1 else 2)
             line = f"{threads:>7} {batch:5} {heads:11,.0f} {arts:10,.1f} {cpu:5.0f}"
-            print(f"{r['name']:22} {line}")
+            print(f"{r['name']:22} {line}{' contended: rerun' if short else ''}")
     print(f"\n{'backend':22} {'load s':>6} {'RSS MB base':>11} {'RSS MB peak':>11}")
     for r in results:
         if "load_s" in r:

