@@ -45,7 +45,7 @@ ECB = "ecbplus.dev.jsonl.gz"
 DAY = 86_400.0
 THREADS = (1, 2)
 BATCHES = (32, 128)
-WORDS = "word overlap"
+WORDS = "word-overlap"
 # Scores candidates (indices) for one query (index): higher is more similar.
 Scorer = Callable[[int, npt.NDArray[np.intp]], npt.NDArray[np.float64]]
 
@@ -251,6 +251,14 @@ def majority_share(args: argparse.Namespace) -> float:
     return float(np.mean([Counter(c).most_common(1)[0][1] / len(c) for c in samples]))
 
 
+def names(text: str) -> list[str]:
+    """Parse `a,b` into backend names (or the word-overlap baseline)."""
+    chosen = text.split(",")
+    if unknown := set(chosen) - {*EMBEDDERS, WORDS}:
+        raise argparse.ArgumentTypeError(f"unknown: {', '.join(sorted(unknown))}")
+    return chosen
+
+
 def seed_list(text: str) -> list[int]:
     """Parse `1,2,3` into seeds."""
     return [int(part) for part in text.split(",")]
@@ -264,6 +272,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--huffpost-rows", type=int, default=2_000)
     parser.add_argument("--seeds", type=seed_list, default=[1, 2, 3, 4], help="e.g. 1,2,3,4")
+    parser.add_argument(
+        "--backends", type=names, default=[*EMBEDDERS, WORDS], help="e.g. minilm-l6-int8"
+    )
     parser.add_argument("--only", choices=[*EMBEDDERS, WORDS], help=argparse.SUPPRESS)
     parser.add_argument("--pair", choices=EMBEDDERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -274,7 +285,7 @@ def main() -> None:
         print(json.dumps(figures))
         return
     load_before = os.getloadavg()[0]
-    results = [run_isolated(name, args) for name in (*EMBEDDERS, WORDS)]
+    results = [run_isolated(name, args) for name in args.backends]
     print_tables(results, args)
     # Other processes on the machine take cores from the threads and processes measured here.
     print(f"\n{os.cpu_count()} cores; 1-minute load average before the runs {load_before:.2f}")

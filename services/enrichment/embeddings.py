@@ -93,8 +93,8 @@ class MiniLMEmbedder:
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.no_padding()  # the file pads to 128; runs are padded here instead
         options = ort.SessionOptions()
-        # One thread per worker process by default: workers scale out by process (measured in
-        # bench/embeddings.py: two 1-thread processes beat one 2-thread process).
+        # One thread per worker process by default: workers scale out by process. On 2 cores,
+        # two 1-thread processes 452 headlines/s, one 2-thread process 399 (bench/embeddings.py).
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
@@ -133,7 +133,8 @@ class USEEmbedder:
 
     def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, threads: int = DEFAULT_THREADS):
         self.batch_size = batch_size
-        # `threads` limits BLAS through threadpoolctl when it is installed, else BLAS decides.
+        # `threads` limits BLAS through threadpoolctl when it is installed, else BLAS takes every
+        # core. On 2 cores, two 1-thread processes 2,144 headlines/s, one 2-thread one 1,349.
         self._model = USE(threads=threads)
         # USE loads its weights on first use: do it now, not in the first message's time.
         self._model.encode([""])
@@ -153,7 +154,12 @@ _BACKENDS: dict[str, Callable[[int, int], Embedder]] = {
     USEEmbedder.name: USEEmbedder,
 }
 EMBEDDERS: tuple[str, ...] = tuple(_BACKENDS)
-# The default lives in shared.vectors, where the index reads it too (chosen by measurement).
+# The default lives in shared.vectors, where the index reads it too. USE, by
+# `python -m bench.embeddings ../shared/data` (2 cores, 1 thread, batches of 32): quality is
+# close, MiniLM ahead on same story (UCI hit@1 0.819 vs 0.798, P@5 0.800 vs 0.779; word
+# overlap 0.802, 0.769), USE on topics (HuffPost 1-NN 0.581 vs 0.571), while USE is 4.6x as
+# fast (1,051 vs 227 headlines/s, 70 vs 16 articles/s), smaller (212 vs 304 MB peak RSS) and
+# reads 16 languages where MiniLM reads English only.
 DEFAULT_EMBEDDER = DEFAULT
 
 

@@ -11,6 +11,7 @@ from services.enrichment.embeddings import (
     clip_words,
     load_embedder,
 )
+from shared.vectors import EMBEDDER_DIMENSIONS
 
 HEADLINES = [
     "Fed holds interest rates steady as inflation cools",
@@ -106,3 +107,9 @@ def test_load_embedder_loads_once_and_rejects_unknown_names() -> None:
     assert DEFAULT_EMBEDDER in EMBEDDERS
     with pytest.raises(ValueError, match="unknown embedder 'word2vec'"):
         load_embedder("word2vec")
+
+
+def test_the_index_is_configured_for_every_embedder(embedder: Embedder) -> None:
+    # The index takes its vector sizes from shared.vectors: they must match the models'.
+    assert set(EMBEDDER_DIMENSIONS) == set(EMBEDDERS)
+    assert EMBEDDER_DIMENSIONS[embedder.name] == embedder.dimensions
