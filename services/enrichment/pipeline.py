@@ -107,17 +107,19 @@ class Enricher:
 
     def _entities(self, drafts: list[Draft]) -> None:
         supported = self.models.entities.languages
-        todo = [d for d in drafts if d.fields.get("language") in supported]
+        todo: list[Draft] = []
         for draft in drafts:
-            if draft not in todo:
-                language = draft.fields.get("language") or "unknown"
-                draft.record("entities", Failed(f"no entity model for language {language!r}"))
-        found = guarded(
-            "entities", self.models.entities.extract_many, [full_text(d.article) for d in todo]
-        )
+            language = draft.fields.get("language")
+            if language in supported:
+                todo.append(draft)
+            else:
+                reason = f"no entity model for language {language or 'unknown'!r}"
+                draft.record("entities", Failed(reason))
+        texts = [full_text(d.article) for d in todo]
+        found = guarded("entities", self.models.entities.extract_many, texts)
         limit = self.models.entities.max_chars
-        for draft, entities in zip(todo, found, strict=True):
-            if len(full_text(draft.article)) > limit:
+        for draft, text, entities in zip(todo, texts, found, strict=True):
+            if len(text) > limit:
                 draft.skipped["entities_beyond"] = f"text past {limit:,} characters not read"
             mentions = (
                 entities
