@@ -34,6 +34,22 @@ BASE_SETTINGS: dict[str, Any] = {
 }
 TASK_TIMEOUT_MS = 60_000
 
+# Stories (same-event groups) live in their own index, kept by the related service.
+STORIES_SETTINGS: dict[str, Any] = {
+    "searchableAttributes": ["title", "sources"],
+    "filterableAttributes": [
+        "id",
+        "themes",
+        "primary_theme",
+        "sources",
+        "first_seen_ts",
+        "last_seen_ts",
+        "article_count",
+    ],
+    "sortableAttributes": ["article_count", "last_seen_ts", "first_seen_ts"],
+    "pagination": {"maxTotalHits": 100_000},
+}
+
 
 def create_search_client(settings: ServiceSettings, *, timeout: int = 10) -> meilisearch.Client:
     """Return a Meilisearch client that opens a fresh connection per request.
@@ -55,8 +71,22 @@ def index_settings(dimensions: int) -> dict[str, Any]:
     return {**BASE_SETTINGS, "embedders": {INDEX_EMBEDDER: embedder}}
 
 
+def stories_index_uid(articles_uid: str) -> str:
+    """Return the uid of the stories index that goes with the articles index `articles_uid`."""
+    return f"{articles_uid}-stories"
+
+
 def ensure_index(client: meilisearch.Client, uid: str, dimensions: int) -> None:
     """Create the articles index if missing and apply its settings; safe to repeat."""
+    _apply(client, uid, index_settings(dimensions))
+
+
+def ensure_stories_index(client: meilisearch.Client, articles_uid: str) -> None:
+    """Create the stories index of `articles_uid` if missing and apply its settings."""
+    _apply(client, stories_index_uid(articles_uid), STORIES_SETTINGS)
+
+
+def _apply(client: meilisearch.Client, uid: str, settings: dict[str, Any]) -> None:
     try:
         client.get_index(uid)
     except MeilisearchApiError as exc:
@@ -64,7 +94,7 @@ def ensure_index(client: meilisearch.Client, uid: str, dimensions: int) -> None:
             raise
         task = client.create_index(uid, {"primaryKey": "id"})
         client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
-    task = client.index(uid).update_settings(index_settings(dimensions))
+    task = client.index(uid).update_settings(settings)
     done = client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
     if done.status != "succeeded":
         raise RuntimeError(f"applying settings to index {uid!r} failed: {done.error}")

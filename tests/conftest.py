@@ -8,6 +8,8 @@ import meilisearch
 import pytest
 import redis
 
+from shared.search_client import stories_index_uid
+
 pytest_plugins = ["tests.fixtures.servers"]
 
 TIERS = ("integration", "e2e")
@@ -44,7 +46,9 @@ def service_env(
         "ONTHEME_NAMESPACE": namespace,
         "LOG_FORMAT": "json",
     }
-    meilisearch.Client(url, key).delete_index(index)
+    meili = meilisearch.Client(url, key)
+    meili.delete_index(index)
+    meili.delete_index(stories_index_uid(index))
     client = redis.Redis.from_url(redis_server)
     keys = list(client.scan_iter(match=f"{namespace}*"))
     if keys:

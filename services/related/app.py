@@ -1,4 +1,4 @@
-"""Related worker wiring: enriched articles in, related lists stored on the index."""
+"""Related worker wiring: enriched articles in; related lists and stories stored."""
 
 import asyncio
 from typing import Any
@@ -7,22 +7,37 @@ import structlog
 from faststream import FastStream
 from faststream.redis import StreamSub
 
-from services.related.logic import (
-    RelatedQuery,
-    related_list,
-    search_query,
-    wait_until_indexed,
-)
-from services.related.settings import Settings
+from services.related.lists import RelatedLists
+from services.related.logic import CandidateQuery
+from services.related.process import RelatedProcessor, Rules
+from services.related.scoring import Weights
+from services.related.settings import DAY_SECONDS, Settings
+from services.related.store import RelatedStore
+from services.related.stories import StoryRules
 from shared.consume import check_batch, dead_letter
 from shared.events import ArticleEnriched
-from shared.search_client import create_search_client, ensure_index
+from shared.search_client import (
+    create_search_client,
+    ensure_index,
+    ensure_stories_index,
+    stories_index_uid,
+)
 from shared.streams import RELATED_GROUP
 from shared.worker import create_worker, create_worker_app
 
 SERVICE = "related"
-INDEXED_WAIT_S = 10.0
 log = structlog.stdlib.get_logger(__name__)
+
+
+def rules_of(settings: Settings) -> Rules:
+    """Return the scoring and story rules the settings ask for."""
+    return Rules(
+        query=CandidateQuery(candidates=settings.candidates, window_days=settings.window_days),
+        weights=Weights(),
+        stories=StoryRules(join_score=settings.story_join_score),
+        min_score=settings.min_score,
+        limit=settings.limit,
+    )
 
 
 def create_app(settings: Settings) -> FastStream:
@@ -30,30 +45,14 @@ def create_app(settings: Settings) -> FastStream:
     worker = create_worker(SERVICE, settings)
     streams = worker.streams
     client = create_search_client(settings, timeout=30)
-    index = client.index(settings.meili_index)
-    query = RelatedQuery(
-        limit=settings.limit,
-        candidates=settings.candidates,
-        window_days=settings.window_days,
-        min_score=settings.min_score,
+    processor = RelatedProcessor(
+        client,
+        settings.meili_index,
+        stories_index_uid(settings.meili_index),
+        RelatedStore(worker.redis, settings.namespace, int(settings.story_open_days * DAY_SECONDS)),
+        RelatedLists(worker.redis, settings.namespace, int(settings.list_days * DAY_SECONDS)),
+        rules_of(settings),
     )
-
-    def store_related(events: list[ArticleEnriched]) -> int:
-        # Indexing reads the same stream; let it catch up so articles of this batch find
-        # each other. Bounded: a stopped indexer delays related lists, it never blocks them.
-        wait_until_indexed(index, [event.article.id for event in events], INDEXED_WAIT_S)
-        # One multi-search for the whole batch, then one partial update for all of it.
-        queries = [search_query(event, settings.meili_index, query) for event in events]
-        results = client.multi_search(queries)["results"]
-        updates = [
-            {
-                "id": event.article.id,
-                "related": related_list(event.article.title, result["hits"], query),
-            }
-            for event, result in zip(events, results, strict=True)
-        ]
-        task = index.update_documents(updates, "id")
-        return int(task.task_uid)
 
     @worker.broker.subscriber(
         stream=StreamSub(
@@ -69,17 +68,14 @@ def create_app(settings: Settings) -> FastStream:
         checked = check_batch(ArticleEnriched, bodies, service=SERVICE, stream=streams.enriched)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         if checked.valid:
-            task_uid = await asyncio.to_thread(store_related, checked.valid)
-            log.info(
-                "related stored",
-                article_ids=[e.article.id for e in checked.valid],
-                task_uid=task_uid,
-            )
+            took = await processor.process(checked.valid)
+            log.info("related stored", article_ids=[e.article.id for e in checked.valid], **took)
 
-    async def prepare_index() -> None:
+    async def prepare_indexes() -> None:
         # Related may start before indexing; both apply the same settings idempotently.
         await asyncio.to_thread(
             ensure_index, client, settings.meili_index, settings.embedding_dimensions
         )
+        await asyncio.to_thread(ensure_stories_index, client, settings.meili_index)
 
-    return create_worker_app(worker, groups=[RELATED_GROUP], on_startup=prepare_index)
+    return create_worker_app(worker, groups=[RELATED_GROUP], on_startup=prepare_indexes)

@@ -3,17 +3,26 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import WorkerSettings
 
+DAY_SECONDS = 86_400
+
 
 class Settings(WorkerSettings):
     """Related worker settings (env prefix RELATED_)."""
 
     model_config = SettingsConfigDict(env_prefix="RELATED_")
 
-    # One multi-search per batch: bigger batches mean fewer Meilisearch tasks (measured).
+    # Two multi-searches per batch: bigger batches mean fewer round trips and index tasks.
     batch_size: int = Field(default=200, ge=1, le=1000)
+    # Related entries kept per article, and older articles told about each new one.
     limit: int = Field(default=10, ge=1, le=50)
-    # Full-text candidates fetched per article, then re-scored.
+    # Hits fetched per article from each of the vector and the keyword search.
     candidates: int = Field(default=30, ge=1, le=200)
     window_days: float = Field(default=3.0, gt=0, le=365)
-    # Title similarity below which a match is noise rather than a related story (measured).
-    min_score: float = Field(default=0.3, ge=0, le=1)
+    # Below this score a candidate is not worth showing (chosen on UCI and ECB+ dev).
+    min_score: float = Field(default=0.25, ge=0, le=1)
+    # A new article joins a story when its fit (centroid cosine, time-weighted) reaches this.
+    story_join_score: float = Field(default=0.35, ge=0, le=1)
+    # Stories stop taking articles this long after they were last seen: the centroid expires.
+    story_open_days: float = Field(default=7.0, gt=0, le=365)
+    # Related lists stay in Redis this long after their last update, then reload from the index.
+    list_days: float = Field(default=7.0, gt=0, le=365)

@@ -3,7 +3,9 @@
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from services.search.schemas import ArticleView, SearchHit, SearchParams
+from pydantic import ValidationError
+
+from services.search.schemas import ArticleView, RelatedLink, SearchHit, SearchParams
 from shared import filters
 
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "<mark>", "</mark>"
@@ -11,7 +13,8 @@ SNIPPET_SOURCES = ("body", "description", "lede")
 RETRIEVED = ["id", "title", "url", "source", "published_at", "themes"]
 
 
-def _epoch(value: datetime | date, *, end_of_day: bool) -> int:
+def epoch(value: datetime | date, *, end_of_day: bool) -> int:
+    """Return a date (its first or last second, in UTC) or a datetime as epoch seconds."""
     if not isinstance(value, datetime):
         value = datetime.combine(value, time.max if end_of_day else time.min)
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -26,9 +29,9 @@ def search_filter(params: SearchParams) -> str | None:
     if params.source:
         clauses.append(filters.equals("source", params.source))
     if params.since:
-        clauses.append(filters.at_least("published_ts", _epoch(params.since, end_of_day=False)))
+        clauses.append(filters.at_least("published_ts", epoch(params.since, end_of_day=False)))
     if params.until:
-        clauses.append(filters.at_most("published_ts", _epoch(params.until, end_of_day=True)))
+        clauses.append(filters.at_most("published_ts", epoch(params.until, end_of_day=True)))
     return filters.all_of(clauses)
 
 
@@ -78,4 +81,19 @@ def article_view(document: dict[str, Any]) -> ArticleView | None:
     if not document.get("title"):
         return None
     known = {k: v for k, v in document.items() if k in ArticleView.model_fields and v is not None}
+    known["related"] = stored_related(document.get("related"))
     return ArticleView.model_validate(known)
+
+
+def stored_related(raw: Any) -> list[RelatedLink]:
+    """Return the well-formed stored related entries, in order, once per id; old fields ignored."""
+    links: dict[str, RelatedLink] = {}
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        try:
+            link = RelatedLink.model_validate({k: v for k, v in entry.items() if v is not None})
+        except ValidationError:
+            continue
+        links.setdefault(link.id, link)
+    return list(links.values())

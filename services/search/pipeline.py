@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from services.search.schemas import GroupState, PipelineState, StreamState
+from shared.search_client import stories_index_uid
 from shared.streams import Streams
 
 BACKLOG_STATUSES = "enqueued,processing"
@@ -52,8 +53,9 @@ async def stream_state(redis: "Redis", stream: str, groups: tuple[str, ...]) -> 
 
 
 def index_backlog(client: meilisearch.Client, index: str) -> int:
-    """Count the Meilisearch tasks of the index not finished yet."""
-    tasks = client.get_tasks({"statuses": BACKLOG_STATUSES, "indexUids": index, "limit": 1})
+    """Count the Meilisearch tasks not finished yet on the articles index and its stories."""
+    uids = [index, stories_index_uid(index)]
+    tasks = client.get_tasks({"statuses": BACKLOG_STATUSES, "indexUids": uids, "limit": 1})
     return int(tasks.total)
 
 

@@ -18,14 +18,16 @@ from services.search.schemas import (
     ARTICLE_ID,
     ArticleView,
     PipelineState,
-    RelatedResult,
     SearchParams,
     SearchResult,
 )
+from shared.search_client import stories_index_uid
 from shared.streams import Streams
 
 ArticleId = Annotated[str, Path(pattern=ARTICLE_ID, description="24 hex characters")]
+StoryId = Annotated[str, Path(pattern=ARTICLE_ID, description="24 hex characters")]
 REDIS_DOWN = "the event stream (Redis) is unreachable"
+INDEX_MISSING = "the index does not exist yet; start indexing"
 
 
 @dataclass(frozen=True)
@@ -38,31 +40,45 @@ class SearchDeps:
     streams: Streams
     snippet_words: int
 
+    @property
+    def stories_uid(self) -> str:
+        """The uid of the stories index that goes with the articles index."""
+        return stories_index_uid(self.index_uid)
+
 
 @contextmanager
-def meili_errors() -> Iterator[None]:
+def meili_errors(missing: str = INDEX_MISSING) -> Iterator[None]:
     """Turn Meilisearch failures into HTTP errors with the reason, never an empty result."""
     try:
         yield
     except MeilisearchApiError as exc:
         if exc.code == "index_not_found":
-            raise HTTPException(503, "the index does not exist yet; start indexing") from exc
+            raise HTTPException(503, missing) from exc
         raise HTTPException(502, f"search engine error: {exc.message}") from exc
     except MeilisearchCommunicationError as exc:
         raise HTTPException(503, "the search engine (Meilisearch) is unreachable") from exc
 
 
-def _article(deps: SearchDeps, article_id: str) -> ArticleView:
+def article_document(
+    deps: SearchDeps, article_id: str, fields: list[str] | None = None
+) -> dict[str, Any]:
+    """Return the indexed article's document (only `fields` if given); 404 until indexed."""
     with meili_errors():
         try:
-            document: dict[str, Any] = dict(
-                deps.client.index(deps.index_uid).get_document(article_id)
-            )
+            parameters = {"fields": fields} if fields else None
+            found = deps.client.index(deps.index_uid).get_document(article_id, parameters)
         except MeilisearchApiError as exc:
             if exc.code != "document_not_found":
                 raise
             raise HTTPException(404, f"article {article_id} is not indexed") from exc
-    view = article_view(document)
+    document: dict[str, Any] = dict(found)
+    if not document.get("title"):
+        raise HTTPException(404, f"article {article_id} is not indexed yet")
+    return document
+
+
+def _article(deps: SearchDeps, article_id: str) -> ArticleView:
+    view = article_view(article_document(deps, article_id))
     if view is None:
         raise HTTPException(404, f"article {article_id} is not indexed yet")
     return view
@@ -89,13 +105,6 @@ def search_router(deps: SearchDeps) -> APIRouter:
     def get_article(article_id: ArticleId) -> ArticleView:
         """The enriched article; 404 until it is indexed."""
         return _article(deps, article_id)
-
-    @router.get("/articles/{article_id}/related")
-    def get_related(
-        article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
-    ) -> RelatedResult:
-        """The related articles, best first."""
-        return RelatedResult(related=_article(deps, article_id).related[:limit])
 
     return router
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 ARTICLE_ID = r"^[a-f0-9]{24}$"
+THEME_SLUG = r"^[a-z0-9-]*$"
 
 
 class SearchParams(BaseModel):
@@ -42,21 +43,51 @@ class SearchResult(BaseModel):
     took_ms: float
 
 
-class RelatedArticle(BaseModel):
-    """An article related to another, with how strongly."""
+class RelatedLink(BaseModel):
+    """A related article as the related service stores it: id, score and why."""
 
     id: str
-    title: str | None
-    url: str | None
-    source: str | None
-    published_at: str | None
     score: float
+    same_story: bool = False
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ArticleLink(BaseModel):
+    """What a list needs to show and link an article."""
+
+    id: str
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published_at: str | None = None
+
+
+class RelatedArticle(ArticleLink):
+    """An article related to another, with how strongly and why."""
+
+    score: float
+    same_story: bool = False
+    reasons: list[str] = Field(default_factory=list)
 
 
 class RelatedResult(BaseModel):
     """The related articles of one article, best first."""
 
     related: list[RelatedArticle]
+
+
+class ThemeArticle(ArticleLink):
+    """The newest article of one story on a theme."""
+
+    story_id: str | None = None
+    same_story: bool = False
+
+
+class MoreOnTheme(BaseModel):
+    """Recent stories on an article's primary theme, newest first (none without a theme)."""
+
+    theme: str | None
+    items: list[ThemeArticle]
 
 
 class ArticleView(BaseModel):
@@ -80,9 +111,47 @@ class ArticleView(BaseModel):
     entities: list[dict[str, Any]] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     story_id: str | None = None
-    related: list[RelatedArticle] = Field(default_factory=list)
+    related: list[RelatedLink] = Field(default_factory=list)
     enrichments: list[str] = Field(default_factory=list)
     enrichments_skipped: dict[str, str] = Field(default_factory=dict)
+
+
+class StoriesParams(BaseModel):
+    """What a reader can ask /stories for."""
+
+    theme: str | None = Field(default=None, max_length=100, pattern=THEME_SLUG)
+    since: datetime | date | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=100_000)
+
+
+class Story(BaseModel):
+    """A story: the articles about one event, grouped by the related service."""
+
+    id: str
+    title: str = ""
+    first_seen_ts: int | None = None
+    last_seen_ts: int | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+    article_count: int = 0
+    sources: list[str] = Field(default_factory=list)
+    primary_theme: str | None = None
+    themes: list[str] = Field(default_factory=list)
+
+
+class StoryView(BaseModel):
+    """A story and its articles, oldest first."""
+
+    story: Story
+    articles: list[ArticleLink]
+
+
+class StoryList(BaseModel):
+    """A page of stories, biggest first."""
+
+    stories: list[Story]
+    total: int
 
 
 class GroupState(BaseModel):

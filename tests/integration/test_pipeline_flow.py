@@ -21,7 +21,7 @@ from services.related.app import create_app as related_app
 from services.related.settings import Settings as RelatedSettings
 from services.search.pipeline import pipeline_state
 from shared.events import Article, ArticleIngested
-from shared.search_client import create_search_client
+from shared.search_client import create_search_client, stories_index_uid
 from shared.settings import ServiceSettings
 from shared.streams import Streams
 from shared.vectors import DEFAULT_EMBEDDER
@@ -73,6 +73,13 @@ def documents(settings: ServiceSettings) -> dict[str, dict[str, Any]]:
     except MeilisearchApiError:
         return {}
     return {doc.id: dict(doc) for doc in found}
+
+
+def stories_of(settings: ServiceSettings) -> dict[str, dict[str, Any]]:
+    """Every story of the test's stories index, by id."""
+    client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
+    found = client.index(stories_index_uid(settings.meili_index)).get_documents({"limit": 1000})
+    return {doc.id: dict(doc) for doc in found.results}
 
 
 def vectors(settings: ServiceSettings, article_id: str) -> list[float]:
@@ -150,10 +157,41 @@ async def test_articles_of_one_story_relate_to_each_other(workers: ServiceSettin
     unrelated = article(4, "Apple unveils new iPhone colours")
     await publish(workers, [second, unrelated])
     await wait_for(lambda: idle(workers), what="pipeline idle")
-    related = documents(workers)[second.article.id]["related"]
+    docs = documents(workers)
+    related = docs[second.article.id]["related"]
     assert [r["id"] for r in related] == [first.article.id]
     assert 0 < related[0]["score"] <= 1
-    assert related[0]["title"] == first.article.title
+    assert related[0]["same_story"] is True
+    assert related[0]["reasons"][0] == "same story"
+    # The older article learns about the newer one.
+    assert [r["id"] for r in docs[first.article.id]["related"]] == [second.article.id]
+    assert docs[first.article.id]["related"][0]["score"] == related[0]["score"]
+    story = docs[first.article.id]["story_id"]
+    assert docs[second.article.id]["story_id"] == story == first.article.id
+    assert docs[unrelated.article.id]["story_id"] == unrelated.article.id
+    assert docs[unrelated.article.id]["related"] == []
+    stories = stories_of(workers)
+    assert stories[story]["article_count"] == 2
+    assert stories[story]["title"] == first.article.title
+    assert stories[unrelated.article.id]["article_count"] == 1
+
+
+async def test_replayed_articles_keep_their_story_and_entries(workers: ServiceSettings) -> None:
+    first = article(5, "Malaysia Airlines flight MH370 search widens to Indian Ocean", source="A")
+    second = article(6, "Search for Malaysia Airlines MH370 widens in Indian Ocean", source="B")
+    await publish(workers, [first, second])
+    await wait_for(lambda: idle(workers), what="pipeline idle")
+    before = documents(workers)
+    await publish(workers, [second, first])
+    await wait_for(lambda: idle(workers), what="replay processed")
+    after = documents(workers)
+    for event in (first, second):
+        key = event.article.id
+        assert after[key]["related"] == before[key]["related"]
+        assert after[key]["story_id"] == before[key]["story_id"]
+    story = stories_of(workers)[before[first.article.id]["story_id"]]
+    assert story["article_count"] == 2
+    assert story["sources"] == ["A", "B"]
 
 
 async def test_invalid_events_are_dead_lettered_and_the_rest_processed(

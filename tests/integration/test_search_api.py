@@ -38,14 +38,16 @@ DOCS = [
         "AP",
         3,
         related=[
+            # The baseline's old format: its stale display fields are ignored.
             {
-                "id": f"{5:024x}",
+                "id": f"{2:024x}",
                 "title": "Draw",
                 "url": None,
                 "source": "AP",
                 "published_at": None,
                 "score": 0.7,
-            }
+            },
+            {"id": f"{5:024x}", "score": 0.6},  # no such article: dropped
         ],
     ),
 ]
@@ -122,8 +124,11 @@ def test_articles_and_related(api: TestClient) -> None:
     assert article["title"] == "World cup draw"
     assert article["entities"] == []
     assert article["keywords"] == []
+    assert [r["id"] for r in article["related"]] == [f"{2:024x}", f"{5:024x}"]
     related = api.get(f"/articles/{4:024x}/related", params={"limit": 5}).json()["related"]
-    assert related[0]["score"] == 0.7
+    assert [(r["title"], r["score"], r["same_story"], r["reasons"]) for r in related] == [
+        ("Fed raises rates", 0.7, False, [])
+    ]
     assert api.get(f"/articles/{9:024x}").status_code == 404
     assert api.get("/articles/not-an-id").status_code == 422
 

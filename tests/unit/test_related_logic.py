@@ -1,58 +1,88 @@
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from services.related.logic import (
-    RelatedQuery,
+    CandidateQuery,
+    candidate_ids,
     content_words,
-    related_list,
-    search_query,
+    first_queries,
+    missing_query,
+    similarities,
     title_similarity,
 )
 from shared.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, tzinfo=UTC)
-QUERY = RelatedQuery(limit=2, candidates=30, window_days=3, min_score=0.3)
+QUERY = CandidateQuery(candidates=30, window_days=3)
 
 
-def test_query_searches_the_title_within_the_window_excluding_itself() -> None:
-    article = Article(id="d" * 24, title='Fed "holds" rates', published_at=WHEN)
-    event = ArticleEnriched(article=article, enrichment=Enrichment(), ingested_at=WHEN)
-    query = search_query(event, "articles", QUERY)
+def enriched(title: str, embedding: list[float] | None = None) -> ArticleEnriched:
+    article = Article(id="d" * 24, title=title, published_at=WHEN)
+    return ArticleEnriched(
+        article=article, enrichment=Enrichment(embedding=embedding), ingested_at=WHEN
+    )
+
+
+def test_keyword_query_searches_the_title_within_the_window_excluding_itself() -> None:
+    (keyword,) = first_queries(enriched('Fed "holds" rates'), "articles", QUERY)
     ts = int(WHEN.timestamp())
-    assert query["q"] == 'Fed "holds" rates'
-    assert query["filter"] == (
+    assert keyword["q"] == 'Fed "holds" rates'
+    assert keyword["filter"] == (
         f"(published_ts >= {ts - 3 * 86400}) AND (published_ts <= {ts + 3 * 86400}) "
         f'AND (id != "{"d" * 24}")'
     )
-    assert query["limit"] == 30
+    assert keyword["limit"] == 30
+    assert "vector" not in keyword
 
 
-def test_content_words_drop_stop_words_and_punctuation() -> None:
-    assert content_words("The Fed's new plan, says Yellen!") == {"fed", "plan", "yellen"}
+def test_an_article_with_an_embedding_also_gets_a_vector_search_in_the_same_window() -> None:
+    keyword, vector = first_queries(enriched("Fed holds", [0.6, 0.8]), "articles", QUERY)
+    assert vector["vector"] == [0.6, 0.8]
+    assert vector["hybrid"] == {"embedder": "article", "semanticRatio": 1.0}
+    assert vector["filter"] == keyword["filter"]
+    assert vector["showRankingScore"] is True
 
 
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        ("Fed holds rates", "Fed holds rates", 1.0),
-        ("Fed holds rates", "Apple iPhone", 0.0),
-        ("the of and", "Fed holds rates", 0.0),
-        ("Fed holds rates", "Fed cuts rates again", 2 / (3 * 4) ** 0.5),
-    ],
-)
-def test_title_similarity(a: str, b: str, expected: float) -> None:
-    assert title_similarity(a, b) == pytest.approx(expected)
-
-
-def test_related_list_is_best_first_bounded_and_skips_partial_documents() -> None:
-    hits = [
-        {"id": "1", "title": "Fed cuts rates again"},
-        {"id": "2"},
-        {"id": "3", "title": "Fed holds rates steady"},
-        {"id": "4", "title": "Apple unveils iPhone"},
-        {"id": "5", "title": "Rates: Fed holds"},
+def test_similarities_turn_semantic_scores_back_into_cosines() -> None:
+    results: list[dict[str, Any]] = [
+        {"hits": [{"id": "a"}]},  # keyword hits carry no semantic score
+        {"hits": [{"id": "b", "_rankingScore": 0.9}, {"id": "c", "_rankingScore": 1}]},
     ]
-    related = related_list("Fed holds rates", hits, QUERY)
-    assert [r["id"] for r in related] == ["5", "3"]
-    assert related[0]["score"] == 1.0
+    assert similarities(results) == pytest.approx({"b": 0.8, "c": 1.0})
+
+
+def test_keyword_only_hits_get_a_vector_search_restricted_to_them() -> None:
+    event = enriched("Fed holds", [0.6, 0.8])
+    ids = ["a", "b", 'x" OR id != "y']
+    query = missing_query(event, "articles", ids, {"b": 0.5})
+    assert query is not None
+    assert query["filter"] == 'id IN ["a", "x\\" OR id != \\"y"]'
+    assert query["limit"] == 2
+    assert missing_query(event, "articles", ["b"], {"b": 0.5}) is None
+    assert missing_query(enriched("Fed holds"), "articles", ids, {}) is None
+
+
+def test_candidates_are_every_hit_once_in_order() -> None:
+    results: list[dict[str, Any]] = [
+        {"hits": [{"id": "a", "title": "one"}, {"id": "b"}]},
+        {"hits": [{"id": "a", "_rankingScore": 0.5}, {"id": "c"}]},
+    ]
+    assert candidate_ids(results) == ["a", "b", "c"]
+
+
+def test_content_words_drop_stop_words_punctuation_and_case() -> None:
+    assert content_words("The Fed's new Chair says: rates WILL rise") == {
+        "fed",
+        "chair",
+        "rates",
+        "rise",
+    }
+
+
+def test_title_similarity_is_the_cosine_of_content_words() -> None:
+    assert title_similarity("Fed holds rates", "Fed holds rates") == 1.0
+    assert title_similarity("Fed holds rates", "Apple unveils iPhone") == 0.0
+    assert title_similarity("", "Fed") == 0.0
+    assert round(title_similarity("Fed holds rates", "Fed raises rates"), 3) == 0.667

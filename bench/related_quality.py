@@ -1,0 +1,517 @@
+"""Related-articles and story quality of the whole pipeline, against a TF-IDF reference (issue 4).
+
+    .venv/bin/python -m bench.related_quality uci ../shared/data [--size 30000] [--queries 500] \
+        [--seed 1] [--dump PATH] [--json PATH]
+    .venv/bin/python -m bench.related_quality ecb ../shared/data [--distractors 20000] [...]
+
+`uci`: whole UCI dev stories, drawn (seeded) per category so the category shares match the
+file, until at least `--size` headlines. `ecb`: every ECB+ dev article (title and body), dated
+uniformly (seeded) within two days in the middle of `--distractors` contiguous UCI rows.
+
+Starts Redis, Meilisearch and the five services as `make run` does, in a temporary directory
+on free ports; ingests the articles, labels stripped, through POST /articles/batch; waits on
+GET /pipeline until idle; asks GET /articles/{id}/related?limit=10 for a seeded sample of
+articles whose story has at least three ingested members (ECB+ articles only in `ecb`); reads
+every article's story_id through GET /articles/{id}. Reports precision@10 (share of returned
+articles in the query's story), hit@1, and B-cubed precision, recall and F1 of story_id against
+the labels, next to the reference computed in the same run over the same articles and queries:
+TF-IDF cosine (word 1-2-grams, sublinear tf, English stop words), over all articles and within
+three days either side. Targets: precision@10 at least 0.05 above the better reference; story
+B-cubed F1 at least 0.85 on UCI dev.
+
+`--dump PATH` writes every ingested article's indexed document (with its vector), joined with
+its labels, as gzip JSON Lines for tuning the related algorithm offline; `--json PATH` saves
+every figure printed.
+"""
+
+import argparse
+import contextlib
+import gzip
+import json
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from bench.quality_data import DAY, Row, ecb_mix, iso, uci_sample
+from bench.quality_metrics import (
+    bcubed,
+    cluster_counts,
+    ranking_scores,
+    tfidf_matrix,
+    tfidf_neighbours,
+)
+from deploy.native.binaries import meilisearch_binary
+from deploy.native.process import ServerError
+from deploy.native.servers import free_port, start_meilisearch, start_redis
+from deploy.native.stack import SOURCE_ROOT, Stack, start_stack
+
+BATCH = 1000  # the ingest API's largest batch
+THREADS = 8
+POLL_S = 1.0
+PROGRESS_S = 15.0
+DUMP_PAGE = 1000
+DUMP_FIELDS = [
+    "id",
+    "title",
+    "published_ts",
+    "entities",
+    "keywords",
+    "primary_theme",
+    "themes",
+    "language",
+    "source",
+    "story_id",
+    "related",
+    "_vectors",
+]
+SYSTEMS = {
+    "ontheme": "ontheme /related",
+    "tfidf_all": "TF-IDF, all articles",
+    "tfidf_3days": "TF-IDF, +-3 days",
+}
+OUTCOMES = ("accepted", "duplicate", "rejected")
+PRECISION_MARGIN = 0.05
+BCUBED_F1 = 0.85
+
+
+@dataclass(frozen=True)
+class System:
+    """The running pipeline: its HTTP APIs, its Meilisearch, and the service processes."""
+
+    ingest: str
+    search: str
+    meili: httpx.Client
+    index: str
+    stack: Stack
+
+
+@dataclass
+class Run:
+    """What the pipeline did with the articles, by dataset id."""
+
+    accepted: dict[str, Row] = field(default_factory=dict)  # article id -> row
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    related: dict[str, list[str]] = field(default_factory=dict)
+    predicted: dict[str, str] = field(default_factory=dict)
+    not_found: int = 0
+    pipeline: dict[str, Any] = field(default_factory=dict)
+
+
+def service_env(redis_url: str, meili_url: str, key: str) -> dict[str, str]:
+    """What the services run with: our servers, default index and namespace, JSON logs."""
+    return {
+        "ONTHEME_ENV": "test",
+        "LOG_FORMAT": "json",
+        "REDIS_URL": redis_url,
+        "MEILI_URL": meili_url,
+        "MEILI_MASTER_KEY": key,
+    }
+
+
+@contextlib.contextmanager
+def running_system(workdir: Path) -> Iterator[System]:
+    """Redis, Meilisearch and the five services in `workdir` on free ports; stopped on exit."""
+    key = secrets.token_urlsafe(24)
+    with contextlib.ExitStack() as cleanup:
+        redis_port, meili_port = free_port(), free_port()
+        redis = start_redis(workdir / "redis", redis_port, appendonly=False)
+        cleanup.callback(redis.stop)
+        binary = meilisearch_binary(SOURCE_ROOT / ".cache")
+        meili = start_meilisearch(binary, workdir / "meili", meili_port, key)
+        cleanup.callback(meili.stop)
+        meili_url = f"http://127.0.0.1:{meili_port}"
+        env = service_env(f"redis://127.0.0.1:{redis_port}/0", meili_url, key)
+        ports = {"ingest_port": free_port(), "search_port": free_port()}
+        stack = start_stack(env, workdir / "logs", **ports)
+        cleanup.callback(stack.stop)
+        headers = {"Authorization": f"Bearer {key}", "Connection": "close"}
+        client = cleanup.enter_context(httpx.Client(base_url=meili_url, headers=headers))
+        yield System(stack.urls["ingest"], stack.urls["search"], client, "articles", stack)
+
+
+def ingest(system: System, rows: Sequence[Row], run: Run) -> None:
+    """POST the rows, labels stripped, in batches; map each accepted article id to its row."""
+    with httpx.Client(base_url=system.ingest, timeout=120) as client:
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            response = client.post("/articles/batch", json=[row.payload for row in chunk])
+            results = response.raise_for_status().json()["results"]
+            for row, outcome in zip(chunk, results, strict=True):
+                run.outcomes[_record(run, row, outcome)] += 1
+
+
+def _record(run: Run, row: Row, outcome: dict[str, Any]) -> str:
+    """File one batch item's outcome; a duplicate keeps the first row that had its id."""
+    if "error" in outcome:
+        run.errors.append(f"{row.key}: {outcome['error']}")
+        return "rejected"
+    if outcome["duplicate"] or outcome["id"] in run.accepted:
+        return "duplicate"
+    run.accepted[outcome["id"]] = row
+    return "accepted"
+
+
+def wait_idle(system: System, timeout: float, started: float) -> dict[str, Any]:
+    """Poll GET /pipeline every second until idle (and Meilisearch has no task left)."""
+    deadline = time.monotonic() + timeout
+    next_line = 0.0
+    with httpx.Client(base_url=system.search, timeout=30) as client:
+        while True:
+            system.stack.check_alive()
+            state: dict[str, Any] = client.get("/pipeline").raise_for_status().json()
+            if state["idle"] and _meili_idle(system):
+                return state
+            now = time.monotonic()
+            if now > deadline:
+                raise TimeoutError(f"the pipeline was not idle after {timeout:.0f} s: {state}")
+            if now >= next_line:
+                print(f"  [{now - started:6.0f} s] {_progress(state)}", flush=True)
+                next_line = now + PROGRESS_S
+            time.sleep(POLL_S)
+
+
+def _meili_idle(system: System) -> bool:
+    """Whether Meilisearch has no enqueued or processing task, on any index."""
+    params: dict[str, str | int] = {"statuses": "enqueued,processing", "limit": 1}
+    return int(system.meili.get("/tasks", params=params).raise_for_status().json()["total"]) == 0
+
+
+def _progress(state: dict[str, Any]) -> str:
+    """One line: per stream its length, per group its lag and pending; the index backlog."""
+    parts = [
+        f"{stream['stream']} {stream['length']:,} ("
+        + ", ".join(f"{g['group']} lag {g['lag']} pending {g['pending']}" for g in stream["groups"])
+        + ")"
+        for stream in state["streams"]
+    ]
+    return "; ".join(parts) + f"; index backlog {state['index_backlog']}"
+
+
+def fetch_all(search: str, paths: Sequence[str]) -> list[dict[str, Any] | None]:
+    """GET each path from the search API with 8 threads; None where it answers 404."""
+    limits = httpx.Limits(max_connections=THREADS)
+    with httpx.Client(base_url=search, timeout=60, limits=limits) as client:
+
+        def get(path: str) -> dict[str, Any] | None:
+            """One GET; 404 is an answer, other errors raise."""
+            response = client.get(path)
+            if response.status_code == 404:
+                return None
+            body: dict[str, Any] = response.raise_for_status().json()
+            return body
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            return list(pool.map(get, paths))
+
+
+def query_sample(accepted: Mapping[str, Row], n: int, seed: int, ecb_only: bool) -> list[str]:
+    """A seeded sample of article ids whose story has at least three ingested members."""
+    size = Counter(row.story for row in accepted.values())
+    eligible = [
+        article_id
+        for article_id, row in accepted.items()
+        if size[row.story] >= 3 and (row.ecb or not ecb_only)
+    ]
+    return random.Random(f"{seed}:queries").sample(eligible, min(n, len(eligible)))
+
+
+def read_related(system: System, run: Run, queries: Sequence[str]) -> None:
+    """The related lists of the queries, as returned, by dataset id."""
+    bodies = fetch_all(system.search, [f"/articles/{q}/related?limit=10" for q in queries])
+    key = {article_id: row.key for article_id, row in run.accepted.items()}
+    for query, body in zip(queries, bodies, strict=True):
+        items = body["related"] if body else []
+        run.related[key[query]] = [key.get(item["id"], item["id"]) for item in items]
+
+
+def read_stories(system: System, run: Run) -> None:
+    """Every article's story_id through GET /articles/{id}; none makes it a singleton."""
+    ids = list(run.accepted)
+    bodies = fetch_all(system.search, [f"/articles/{article_id}" for article_id in ids])
+    for article_id, body in zip(ids, bodies, strict=True):
+        run.not_found += body is None
+        story = body.get("story_id") if body else None
+        run.predicted[run.accepted[article_id].key] = story or f"single:{article_id}"
+
+
+def dump(system: System, run: Run, path: Path) -> int:
+    """Write every indexed document with its vector and its labels as gzip JSON Lines."""
+    written, offset = 0, 0
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=5) as out:
+        while True:
+            page = _documents(system, offset)
+            for doc in page:
+                out.write(json.dumps({**doc, **_labels(run.accepted.get(doc["id"]))}) + "\n")
+            written += len(page)
+            offset += DUMP_PAGE
+            if len(page) < DUMP_PAGE:
+                return written
+
+
+def _labels(row: Row | None) -> dict[str, str]:
+    """The dataset id and labels that go with an indexed document."""
+    if row is None:
+        return {}
+    return {"dataset_id": row.key, "category": row.category, "label_story": row.story}
+
+
+def _documents(system: System, offset: int) -> list[dict[str, Any]]:
+    """One page of documents, straight from Meilisearch, vectors included."""
+    body = {"offset": offset, "limit": DUMP_PAGE, "fields": DUMP_FIELDS, "retrieveVectors": True}
+    response = system.meili.post(f"/indexes/{system.index}/documents/fetch", json=body, timeout=120)
+    results: list[dict[str, Any]] = response.raise_for_status().json()["results"]
+    return results
+
+
+def timed(run: Run, name: str, step: Callable[[], object]) -> None:
+    """Run a step and record how long it took, in seconds."""
+    started = time.monotonic()
+    step()
+    run.timings[name] = time.monotonic() - started
+
+
+def measure(system: System, rows: Sequence[Row], args: argparse.Namespace) -> Run:
+    """Ingest, wait until idle, read related lists and stories, dump when asked."""
+    run = Run()
+    started = time.monotonic()
+    print(f"ingesting {len(rows):,} articles through {system.ingest} ...", flush=True)
+    timed(run, "ingest_s", lambda: ingest(system, rows, run))
+    print(f"  {dict(run.outcomes)} in {run.timings['ingest_s']:.1f} s; waiting on /pipeline")
+    run.pipeline = wait_idle(system, args.timeout, started)
+    run.timings["until_idle_s"] = time.monotonic() - started
+    queries = query_sample(run.accepted, args.queries, args.seed, args.mode == "ecb")
+    timed(run, "related_s", lambda: read_related(system, run, queries))
+    timed(run, "stories_s", lambda: read_stories(system, run))
+    if args.dump:
+        timed(run, "dump_s", lambda: print(f"dumped {dump(system, run, args.dump):,} documents"))
+    return run
+
+
+def reference(run: Run) -> dict[str, dict[str, list[str]]]:
+    """TF-IDF neighbours of the same queries over the same articles: all, and within +-3 days."""
+    rows = list(run.accepted.values())
+    position = {row.key: i for i, row in enumerate(rows)}
+    matrix = tfidf_matrix([row.text for row in rows])
+    ts = np.array([row.ts for row in rows], dtype=np.float64)
+    queries = [position[key] for key in run.related]
+    found: dict[str, dict[str, list[str]]] = {}
+    for name, window in (("tfidf_all", None), ("tfidf_3days", 3.0 * DAY)):
+        lists = tfidf_neighbours(matrix, ts, queries, window)
+        found[name] = {
+            rows[q].key: [rows[i].key for i in hits] for q, hits in zip(queries, lists, strict=True)
+        }
+    return found
+
+
+def evaluate(
+    run: Run, references: Mapping[str, Mapping[str, list[str]]], ecb: bool
+) -> dict[str, Any]:
+    """Every figure: rankings, B-cubed, story counts, the targets."""
+    label = {row.key: row.story for row in run.accepted.values()}
+    ranking = {"ontheme": ranking_scores(run.related, label)}
+    ranking |= {name: ranking_scores(found, label) for name, found in references.items()}
+    items = [row.key for row in run.accepted.values() if row.ecb] if ecb else list(label)
+    figures: dict[str, Any] = {
+        "ranking": ranking,
+        "bcubed": bcubed(run.predicted, label, items),
+        "stories": cluster_counts(run.predicted, label, items),
+    }
+    if ecb:
+        figures["bcubed_all"] = bcubed(run.predicted, label)
+        figures["stories_all"] = cluster_counts(run.predicted, label, label)
+    figures["targets"] = targets(ranking, figures["bcubed"]["f1"], ecb)
+    return figures
+
+
+def targets(ranking: Mapping[str, Mapping[str, float]], f1: float, ecb: bool) -> dict[str, Any]:
+    """Issue 4's targets: the precision@10 margin over the better reference; B-cubed F1 on UCI."""
+    best = max(ranking[name]["precision_at_10"] for name in ranking if name != "ontheme")
+    margin = ranking["ontheme"]["precision_at_10"] - best
+    return {
+        "precision_margin": margin,
+        "precision_margin_met": margin >= PRECISION_MARGIN,
+        "bcubed_f1": f1,
+        "bcubed_f1_met": None if ecb else f1 >= BCUBED_F1,
+    }
+
+
+def describe_uci(rows: Sequence[Row], file_rows: Counter[str], seed: int) -> dict[str, Any]:
+    """Print and return what the UCI sample holds."""
+    size = Counter(row.story for row in rows)
+    in_sample = Counter(row.category for row in rows)
+    shares = {
+        c: [file_rows[c] / file_rows.total(), in_sample[c] / len(rows)] for c in sorted(file_rows)
+    }
+    times: dict[str, list[float]] = {}
+    for row in rows:
+        times.setdefault(row.story, []).append(row.ts)
+    span = statistics.median(max(t) - min(t) for t in times.values() if len(t) >= 3)
+    print(
+        f"UCI dev sample: {len(rows):,} headlines, {len(size):,} whole stories "
+        f"({sum(n >= 3 for n in size.values()):,} with 3+ members), seed {seed}\n"
+        "  category share, file -> sample: "
+        + ", ".join(f"{c} {a:.1%} -> {b:.1%}" for c, (a, b) in shares.items())
+        + "\n  note: UCI stories are contiguous crawl bursts: a story's headlines were crawled "
+        f"within seconds of each other (median span {span:.0f} s here), so their timestamps "
+        "alone tell stories apart far better than real publication times would"
+    )
+    return {"rows": len(rows), "stories": len(size), "category_shares": shares, "span_s": span}
+
+
+def describe_ecb(rows: Sequence[Row]) -> dict[str, Any]:
+    """Print and return what the ECB+ mix holds."""
+    ecb = [row for row in rows if row.ecb]
+    uci = [row for row in rows if not row.ecb]
+    sample: dict[str, Any] = {
+        "ecb_articles": len(ecb),
+        "ecb_stories": len({row.story for row in ecb}),
+        "ecb_dates": [iso(min(r.ts for r in ecb)), iso(max(r.ts for r in ecb))],
+        "distractors": len(uci),
+        "distractor_rows": [uci[0].key, uci[-1].key] if uci else [],
+        "distractor_dates": [iso(min(r.ts for r in uci)), iso(max(r.ts for r in uci))],
+    }
+    print(
+        f"ECB+ dev: {sample['ecb_articles']} articles (title and body) in "
+        f"{sample['ecb_stories']} stories, dated {' .. '.join(sample['ecb_dates'])}; among "
+        f"{len(uci):,} contiguous UCI headlines {' .. '.join(sample['distractor_rows'])} "
+        f"({' .. '.join(sample['distractor_dates'])})"
+    )
+    return sample
+
+
+def report(figures: Mapping[str, Any], ecb: bool) -> None:
+    """Print the table, the B-cubed figures, the target checks and the timings."""
+    print(f"\n{'':24} queries  empty returned/q same/q  P@10 micro  P@10 macro  hit@1")
+    for name, label in SYSTEMS.items():
+        s = figures["ranking"][name]
+        print(
+            f"{label:24} {s['queries']:7d} {s['queries_without_related']:6d} "
+            f"{s['returned_per_query']:10.2f} "
+            f"{s['same_story_per_query']:6.2f} {s['precision_at_10']:11.3f} "
+            f"{s['precision_at_10_macro']:11.3f} {s['hit_at_1']:6.3f}"
+        )
+    scopes = [("bcubed", "stories", "ECB+ articles" if ecb else "all articles")]
+    scopes += [("bcubed_all", "stories_all", "all articles")] if ecb else []
+    for bcubed_key, stories_key, scope in scopes:
+        b, n = figures[bcubed_key], figures[stories_key]
+        print(
+            f"story B-cubed over {scope} ({b['articles']:,}): precision {b['precision']:.3f} "
+            f"recall {b['recall']:.3f} F1 {b['f1']:.3f}; predicted stories "
+            f"{n['predicted_stories']:,} ({n['predicted_stories_2plus']:,} with 2+), labelled "
+            f"{n['labelled_stories']:,} ({n['labelled_stories_2plus']:,} with 2+)"
+        )
+    report_targets(figures, ecb)
+
+
+def report_targets(figures: Mapping[str, Any], ecb: bool) -> None:
+    """Print the target checks and the timings."""
+    t, times = figures["targets"], figures["timings"]
+    verdict = {True: "met", False: "NOT met", None: "no target on ECB+"}
+    print(
+        f"\nprecision@10 margin over the better reference: {t['precision_margin']:+.3f} "
+        f"(target >= +{PRECISION_MARGIN:.2f}): {verdict[t['precision_margin_met']]}\n"
+        f"B-cubed F1 {t['bcubed_f1']:.3f} (target >= {BCUBED_F1:.2f} on UCI dev): "
+        f"{verdict[t['bcubed_f1_met']]}"
+    )
+    ingest = figures["ingest"]
+    print(
+        f"\ningest {ingest['accepted']:,} accepted, {ingest['duplicate']:,} duplicate, "
+        f"{ingest['rejected']:,} rejected in {times['ingest_s']:.1f} s; idle after "
+        f"{times['until_idle_s']:.1f} s ({ingest['accepted'] / times['until_idle_s']:.0f} "
+        f"articles/s end to end); dead letters {figures['dead_letters']}; related "
+        f"{times['related_s']:.1f} s, stories {times['stories_s']:.1f} s "
+        f"({figures['not_found']} not found), TF-IDF {times['reference_s']:.1f} s"
+    )
+    for error in ingest["errors"][:5]:
+        print(f"  rejected {error}")
+
+
+def load(args: argparse.Namespace) -> tuple[list[Row], dict[str, Any]]:
+    """The labelled rows of the chosen mode, and what they hold (printed too)."""
+    if args.mode == "uci":
+        rows, stats = uci_sample(args.data, args.size, args.seed)
+        return rows, describe_uci(rows, stats.rows_per_category, args.seed)
+    rows = ecb_mix(args.data, args.distractors, args.seed)
+    return rows, describe_ecb(rows)
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("mode", choices=["uci", "ecb"])
+    parser.add_argument("data", type=Path, help="the shared data folder")
+    parser.add_argument("--size", type=int, default=30_000, help="uci: at least this many rows")
+    parser.add_argument("--distractors", type=int, default=20_000, help="ecb: UCI rows")
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=7200, help="seconds to wait for idle")
+    parser.add_argument("--dump", type=Path, help="write indexed documents + labels here")
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--workdir", type=Path, help="keep data and logs here (default: temp)")
+    args = parser.parse_args()
+    if min(args.size, args.distractors, args.queries) < 1:
+        parser.error("--size, --distractors and --queries must be at least 1")
+    return args
+
+
+def run_pipeline(rows: Sequence[Row], args: argparse.Namespace) -> Run:
+    """Start the system in the work directory (a temporary one by default) and measure."""
+    with contextlib.ExitStack() as stack:
+        workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        system = stack.enter_context(running_system(workdir))
+        print(f"pipeline running (data and logs in {workdir})", flush=True)
+        return measure(system, rows, args)
+
+
+def main() -> None:
+    """Load, run the pipeline, compute the reference, report."""
+    args = parse_args()
+    rows, sample = load(args)
+    run = run_pipeline(rows, args)
+    started = time.monotonic()
+    references = reference(run)
+    run.timings["reference_s"] = time.monotonic() - started
+    ecb = args.mode == "ecb"
+    figures = evaluate(run, references, ecb)
+    figures |= {
+        "mode": args.mode,
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "sample": sample,
+        "ingest": {**{k: run.outcomes[k] for k in OUTCOMES}, "errors": run.errors[:100]},
+        "timings": run.timings,
+        "dead_letters": run.pipeline.get("dead_letters"),
+        "not_found": run.not_found,
+    }
+    report(figures, ecb)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+def cli() -> int:
+    """Run main; a server that fails or a pipeline that never idles is one message, status 1."""
+    try:
+        main()
+    except (ServerError, TimeoutError) as exc:
+        print(f"related_quality stopped: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,72 @@
+"""Related lists in Redis: one hash per article, entry per other article, bounded and expiring.
+
+Entries are keyed by the other article's id, so concurrent workers and replays merge rather
+than overwrite; the score is symmetric, so both directions agree. Lists expire once their
+article is out of the candidate window for a while; a later update re-seeds from the index.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from services.related.store import decoded
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+
+class RelatedLists:
+    """Every article's related entries, under one namespace."""
+
+    def __init__(self, redis: "Redis", namespace: str, ttl_s: int):
+        self.redis = redis
+        self.prefix = f"{namespace}related.list:"
+        self.ttl_s = ttl_s
+
+    def _key(self, article_id: str) -> str:
+        return f"{self.prefix}{article_id}"
+
+    async def missing_lists(self, article_ids: Iterable[str]) -> list[str]:
+        """Return the articles whose related list Redis no longer holds (expired)."""
+        ids = sorted(set(article_ids))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.exists(self._key(article_id))
+            found = await pipe.execute()
+        return [aid for aid, exists in zip(ids, found, strict=True) if not exists]
+
+    async def add_entries(
+        self, entries: Mapping[str, Mapping[str, dict[str, Any]]], *, only_new: bool = False
+    ) -> None:
+        """Store entries (article id -> other id -> entry); `only_new` keeps existing ones."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id, by_other in entries.items():
+                key = self._key(article_id)
+                for other, entry in by_other.items():
+                    value = json.dumps(entry, separators=(",", ":"))
+                    (pipe.hsetnx if only_new else pipe.hset)(key, other, value)
+            await pipe.execute()
+
+    async def top_lists(
+        self, article_ids: Iterable[str], keep: int
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Return each article's best `keep` entries, best first, dropping the rest from Redis."""
+        ids = sorted(set(article_ids))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id in ids:
+                pipe.hgetall(self._key(article_id))
+            stored = await pipe.execute()
+        lists = {aid: _ranked(decoded(raw)) for aid, raw in zip(ids, stored, strict=True)}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id, ranked in lists.items():
+                dropped = [entry["id"] for entry in ranked[keep:]]
+                if dropped:
+                    pipe.hdel(self._key(article_id), *dropped)
+                pipe.expire(self._key(article_id), self.ttl_s)
+            await pipe.execute()
+        return {aid: ranked[:keep] for aid, ranked in lists.items()}
+
+
+def _ranked(raw: Mapping[str, str]) -> list[dict[str, Any]]:
+    entries = [{"id": other, **json.loads(value)} for other, value in raw.items()]
+    return sorted(entries, key=lambda e: (-float(e["score"]), e["id"]))

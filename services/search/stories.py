@@ -1,0 +1,101 @@
+"""Routes for related articles, "More on theme" and stories."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from meilisearch.errors import MeilisearchApiError
+
+from services.search.links import (
+    MAX_STORED,
+    RELATED_SOURCE,
+    THEME_SOURCE,
+    article_links,
+    display_request,
+    more_on_theme_request,
+    related_articles,
+    theme_articles,
+)
+from services.search.logic import stored_related
+from services.search.routes import ArticleId, SearchDeps, StoryId, article_document, meili_errors
+from services.search.schemas import (
+    MoreOnTheme,
+    RelatedResult,
+    StoriesParams,
+    StoryList,
+    StoryView,
+)
+from services.search.story_logic import stories_request, story_articles_request, to_story
+
+STORIES_MISSING = "the stories index does not exist yet; start the related service"
+
+
+def links_router(deps: SearchDeps) -> APIRouter:
+    """Return the routes that list what an article links to: related and "More on theme"."""
+    router = APIRouter()
+    index = deps.client.index(deps.index_uid)
+
+    @router.get("/articles/{article_id}/related")
+    def get_related(
+        article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
+    ) -> RelatedResult:
+        """The related articles, best first, with their scores and reasons."""
+        article = article_document(deps, article_id, RELATED_SOURCE)
+        links = stored_related(article.get("related"))[:MAX_STORED]
+        if not links:
+            return RelatedResult(related=[])
+        with meili_errors():
+            hits = index.search("", display_request([link.id for link in links]))["hits"]
+        return RelatedResult(related=related_articles(links, hits, limit))
+
+    @router.get("/articles/{article_id}/more-on-theme")
+    def more_on_theme(
+        article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
+    ) -> MoreOnTheme:
+        """Recent stories on the article's primary theme, up to a week after it, newest first."""
+        article = article_document(deps, article_id, THEME_SOURCE)
+        request = more_on_theme_request(article, limit)
+        if request is None:
+            return MoreOnTheme(theme=None, items=[])
+        with meili_errors():
+            hits = index.search("", request)["hits"]
+        items = theme_articles(hits, article.get("story_id"))
+        return MoreOnTheme(theme=article["primary_theme"], items=items)
+
+    return router
+
+
+def _story_document(deps: SearchDeps, story_id: str) -> dict[str, Any]:
+    with meili_errors(STORIES_MISSING):
+        try:
+            return dict(deps.client.index(deps.stories_uid).get_document(story_id))
+        except MeilisearchApiError as exc:
+            if exc.code != "document_not_found":
+                raise
+            raise HTTPException(404, f"story {story_id} does not exist") from exc
+
+
+def stories_router(deps: SearchDeps) -> APIRouter:
+    """Return the routes for stories: one story's timeline, and the biggest recent stories."""
+    router = APIRouter()
+
+    @router.get("/stories")
+    def list_stories(params: Annotated[StoriesParams, Query()]) -> StoryList:
+        """Stories, biggest first, then the latest; filter by theme and last seen since."""
+        with meili_errors(STORIES_MISSING):
+            response = deps.client.index(deps.stories_uid).search("", stories_request(params))
+        return StoryList(
+            stories=[to_story(hit) for hit in response["hits"]],
+            total=int(response.get("estimatedTotalHits", 0)),
+        )
+
+    @router.get("/stories/{story_id}")
+    def get_story(story_id: StoryId, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StoryView:
+        """A story and its articles as a timeline, oldest first; 404 if there is no such story."""
+        story = to_story(_story_document(deps, story_id))
+        with meili_errors():
+            response = deps.client.index(deps.index_uid).search(
+                "", story_articles_request(story_id, limit)
+            )
+        return StoryView(story=story, articles=article_links(response["hits"]))
+
+    return router

@@ -1,0 +1,46 @@
+"""Story requests and responses as plain functions: no I/O."""
+
+from typing import Any
+
+from services.search.links import DISPLAY
+from services.search.logic import epoch
+from services.search.schemas import StoriesParams, Story
+from shared import filters
+
+STORIES_SORT = ["article_count:desc", "last_seen_ts:desc"]
+
+
+def story_articles_request(story_id: str, limit: int) -> dict[str, Any]:
+    """Return the search parameters for a story's articles as a timeline, oldest first."""
+    return {
+        "filter": filters.equals("story_id", story_id),
+        "sort": ["published_ts:asc"],
+        "limit": limit,
+        "attributesToRetrieve": DISPLAY,
+    }
+
+
+def stories_filter(params: StoriesParams) -> str | None:
+    """Return the filter expression for the reader's story filters, from the allow-list."""
+    clauses = []
+    if params.theme:
+        clauses.append(filters.equals("themes", params.theme))
+    if params.since:
+        clauses.append(filters.at_least("last_seen_ts", epoch(params.since, end_of_day=False)))
+    return filters.all_of(clauses)
+
+
+def stories_request(params: StoriesParams) -> dict[str, Any]:
+    """Return the search parameters for a page of stories, biggest and then latest first."""
+    return {
+        "filter": stories_filter(params),
+        "sort": STORIES_SORT,
+        "limit": params.limit,
+        "offset": params.offset,
+    }
+
+
+def to_story(document: dict[str, Any]) -> Story:
+    """Return the API form of a story document; missing or null fields get their defaults."""
+    known = {k: v for k, v in document.items() if k in Story.model_fields and v is not None}
+    return Story.model_validate(known)

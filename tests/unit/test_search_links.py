@@ -1,0 +1,105 @@
+from services.search.links import (
+    THEME_HORIZON_SECONDS,
+    display_request,
+    more_on_theme_request,
+    related_articles,
+    theme_articles,
+)
+from services.search.logic import article_view, stored_related
+from services.search.schemas import RelatedLink
+
+A, B, C = "a" * 24, "b" * 24, "c" * 24
+INJECTION = 'x" OR source = "y'
+
+
+def hit(article_id: str, title: str = "T", **extra: object) -> dict[str, object]:
+    return {"id": article_id, "title": title, "url": None, "source": "AP", **extra}
+
+
+def test_stored_related_tolerates_old_and_partial_entries() -> None:
+    raw = [
+        {"id": A, "score": 0.9, "same_story": True, "reasons": ["same story"]},
+        {"id": B, "score": 0.5, "title": "Old", "url": "u", "source": "S", "published_at": None},
+        {"id": C, "score": 0.4, "same_story": None, "reasons": None},
+        {"id": A, "score": 0.1},  # a repeated id keeps its first, best entry
+        {"score": 0.3},
+        "junk",
+    ]
+    links = stored_related(raw)
+    assert [(link.id, link.score, link.same_story, link.reasons) for link in links] == [
+        (A, 0.9, True, ["same story"]),
+        (B, 0.5, False, []),
+        (C, 0.4, False, []),
+    ]
+    assert stored_related(None) == []
+    assert stored_related({"id": A}) == []
+
+
+def test_article_view_keeps_only_the_stored_link_fields() -> None:
+    view = article_view({"id": A, "title": "T", "related": [{"id": B, "score": 0.5, "title": "X"}]})
+    assert view is not None
+    assert view.related == [RelatedLink(id=B, score=0.5)]
+
+
+def test_display_fields_come_in_one_request_with_quoted_ids() -> None:
+    request = display_request([A, INJECTION])
+    assert request["filter"] == f'id IN ["{A}", "x\\" OR source = \\"y"]'
+    assert request["limit"] == 2
+    assert request["attributesToRetrieve"] == ["id", "title", "url", "source", "published_at"]
+
+
+def test_related_keeps_the_stored_order_drops_the_gone_and_ignores_stored_titles() -> None:
+    links = stored_related(
+        [
+            {"id": A, "score": 0.9, "reasons": ["similar text"], "title": "Stale"},
+            {"id": B, "score": 0.8},
+            {"id": C, "score": 0.7, "same_story": True},
+        ]
+    )
+    hits = [hit(C, "Gamma"), hit(A, "Alpha"), hit(B, "")]  # B: not indexed (no title)
+    related = related_articles(links, hits, 10)
+    assert [(r.id, r.title, r.score) for r in related] == [(A, "Alpha", 0.9), (C, "Gamma", 0.7)]
+    assert related[0].reasons == ["similar text"]
+    assert related[1].same_story
+    assert [r.id for r in related_articles(links, hits, 1)] == [A]
+
+
+def test_more_on_theme_request() -> None:
+    article = {"id": A, "primary_theme": "sport", "published_ts": 1_000}
+    request = more_on_theme_request(article, 5)
+    assert request is not None
+    assert request["filter"] == (
+        f'(primary_theme = "sport") AND (id != "{A}") '
+        f"AND (published_ts <= {1_000 + THEME_HORIZON_SECONDS})"
+    )
+    assert request["distinct"] == "story_id"
+    assert request["sort"] == ["published_ts:desc"]
+    assert request["limit"] == 5
+    assert "story_id" in request["attributesToRetrieve"]
+
+
+def test_more_on_theme_without_a_theme_or_a_time() -> None:
+    assert more_on_theme_request({"id": A, "primary_theme": None}, 5) is None
+    assert more_on_theme_request({"id": A}, 5) is None
+    request = more_on_theme_request({"id": A, "primary_theme": "sport"}, 5)
+    assert request is not None
+    assert "published_ts" not in request["filter"]
+
+
+def test_a_stored_theme_never_becomes_filter_syntax() -> None:
+    request = more_on_theme_request({"id": INJECTION, "primary_theme": INJECTION}, 5)
+    assert request is not None
+    assert request["filter"] == (
+        '(primary_theme = "x\\" OR source = \\"y") AND (id != "x\\" OR source = \\"y")'
+    )
+
+
+def test_theme_articles_mark_the_article_own_story() -> None:
+    hits = [hit(B, story_id="s1"), hit(C, story_id="s2"), hit(A, story_id=None), hit(A, "")]
+    items = theme_articles(hits, "s1")
+    assert [(i.id, i.story_id, i.same_story) for i in items] == [
+        (B, "s1", True),
+        (C, "s2", False),
+        (A, None, False),
+    ]
+    assert not any(i.same_story for i in theme_articles(hits, None))
