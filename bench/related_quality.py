@@ -95,6 +95,7 @@ class System:
     meili: httpx.Client
     index: str
     stack: Stack
+    redis_url: str
 
 
 @dataclass
@@ -134,13 +135,15 @@ def running_system(workdir: Path) -> Iterator[System]:
         meili = start_meilisearch(binary, workdir / "meili", meili_port, key)
         cleanup.callback(meili.stop)
         meili_url = f"http://127.0.0.1:{meili_port}"
-        env = service_env(f"redis://127.0.0.1:{redis_port}/0", meili_url, key)
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        env = service_env(redis_url, meili_url, key)
         ports = {"ingest_port": free_port(), "search_port": free_port()}
         stack = start_stack(env, workdir / "logs", **ports)
         cleanup.callback(stack.stop)
         headers = {"Authorization": f"Bearer {key}", "Connection": "close"}
         client = cleanup.enter_context(httpx.Client(base_url=meili_url, headers=headers))
-        yield System(stack.urls["ingest"], stack.urls["search"], client, "articles", stack)
+        urls = stack.urls
+        yield System(urls["ingest"], urls["search"], client, "articles", stack, redis_url)
 
 
 def ingest(system: System, rows: Sequence[Row], run: Run) -> None:

@@ -43,6 +43,11 @@ def any_of(field: str, values: Iterable[str]) -> str:
     return f"{_field(field)} IN [{', '.join(quote(v) for v in values)}]"
 
 
+def exists(field: str) -> str:
+    """Return `field EXISTS`: documents that have the field, whatever its value."""
+    return f"{_field(field)} EXISTS"
+
+
 def at_least(field: str, value: int) -> str:
     """Return `field >= value` for a numeric field."""
     return f"{_field(field)} >= {int(value)}"

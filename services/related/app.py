@@ -37,6 +37,7 @@ def rules_of(settings: Settings) -> Rules:
         stories=StoryRules(join_score=settings.story_join_score),
         min_score=settings.min_score,
         limit=settings.limit,
+        relative_floor=settings.relative_floor,
     )
 
 

@@ -6,9 +6,11 @@ article is out of the candidate window for a while; a later update re-seeds from
 """
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from services.related.scoring import Match, reasons
 from services.related.store import decoded
 
 if TYPE_CHECKING:
@@ -70,3 +72,46 @@ class RelatedLists:
 def _ranked(raw: Mapping[str, str]) -> list[dict[str, Any]]:
     entries = [{"id": other, **json.loads(value)} for other, value in raw.items()]
     return sorted(entries, key=lambda e: (-float(e["score"]), e["id"]))
+
+
+def cut_relative(entries: list[dict[str, Any]], ratio: float) -> list[dict[str, Any]]:
+    """Return the entries, best first, that score at least `ratio` times the best one."""
+    if not entries:
+        return []
+    floor = ratio * float(entries[0]["score"])
+    return [entry for entry in entries if float(entry["score"]) >= floor]
+
+
+def entries_of(
+    ids: list[str],
+    scored: list[list[Match]],
+    story_of: Mapping[str, str],
+    min_score: float,
+    limit: int,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Return the entries to store: each article's best matches, and each match's back-link."""
+    entries: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for mine, matches in zip(ids, scored, strict=True):
+        kept = [m for m in matches if m.score >= min_score][:limit]
+        for match in kept:
+            same = story_of.get(mine) is not None and story_of.get(mine) == story_of.get(match.id)
+            entries[mine][match.id] = entries[match.id][mine] = _entry(match, same)
+    return entries
+
+
+def _entry(match: Match, same_story: bool) -> dict[str, Any]:
+    return {
+        "score": match.score,
+        "same_story": same_story,
+        "reasons": reasons(match, same_story=same_story),
+    }
+
+
+def seed_of(document: Any) -> dict[str, dict[str, Any]]:
+    """Return the entries an index document stores, keyed by the other article's id."""
+    stored = getattr(document, "related", None) or []
+    return {
+        e["id"]: {k: v for k, v in e.items() if k != "id"}
+        for e in stored
+        if isinstance(e, dict) and "id" in e
+    }

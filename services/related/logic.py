@@ -3,6 +3,11 @@
 Candidates never come from a scan of the corpus: a vector search on the article's stored
 embedding and a keyword search on its title, both limited to a window of publication time,
 then one more vector search restricted to the keyword-only hits, to learn their similarity.
+Only articles the related service has processed (they have a story) are candidates; the
+articles of the same batch are compared in memory. A pair is thus scored once, when the
+later of the two is processed, and the earlier one learns of it by a back-link. Without
+that, a backlog of newer, unprocessed articles crowded the earlier members of a story out of
+the candidates, and stories split (B-cubed recall 0.65 on UCI dev).
 Searches return ids only and the fields scoring needs are fetched once per batch: retrieving
 them in every search made each search about twice as slow (measured on 30k headlines).
 """
@@ -49,6 +54,7 @@ def _window(event: ArticleEnriched, query: CandidateQuery) -> str | None:
             filters.at_least("published_ts", event.timestamp - window),
             filters.at_most("published_ts", event.timestamp + window),
             filters.not_equals("id", event.article.id),
+            filters.exists("story_id"),
         ]
     )
 
@@ -75,6 +81,8 @@ def first_queries(
     keyword = {
         "indexUid": index,
         "q": event.article.title,
+        # What the story is about; bodies made this search several times slower and noisier.
+        "attributesToSearchOn": ["title", "lede", "keywords"],
         "filter": window,
         "limit": query.candidates,
         "attributesToRetrieve": ["id"],

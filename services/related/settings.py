@@ -19,7 +19,9 @@ class Settings(WorkerSettings):
     candidates: int = Field(default=30, ge=1, le=200)
     window_days: float = Field(default=3.0, gt=0, le=365)
     # Below this score a candidate is not worth showing (chosen on UCI and ECB+ dev).
-    min_score: float = Field(default=0.25, ge=0, le=1)
+    min_score: float = Field(default=0.3, ge=0, le=1)
+    # An entry is shown only when it scores this share of the article's best entry or more.
+    relative_floor: float = Field(default=0.8, ge=0, le=1)
     # A new article joins a story when its fit (centroid cosine, time-weighted) reaches this.
     story_join_score: float = Field(default=0.35, ge=0, le=1)
     # Stories stop taking articles this long after they were last seen: the centroid expires.

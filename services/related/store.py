@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from services.related.stories import StoryState, Vector
+from shared.events import ArticleEnriched
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -139,3 +140,18 @@ class RelatedStore:
 def decoded(raw: Mapping[Any, Any]) -> dict[str, str]:
     """Return a Redis hash reply as text."""
     return {_text(k): _text(v) for k, v in raw.items()}
+
+
+def join_of(event: ArticleEnriched, story_id: str) -> Join:
+    """Return the join of an article to a story."""
+    themes = event.enrichment.themes
+    embedding = event.enrichment.embedding
+    return Join(
+        article_id=event.article.id,
+        story_id=story_id,
+        published_ts=event.timestamp,
+        title=event.article.title,
+        source=event.article.source,
+        theme=themes[0].top if themes else None,
+        embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
+    )

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from services.related.scoring import time_factor
+from services.related.scoring import Match, time_factor
+from shared.events import ArticleEnriched
 
 Vector = npt.NDArray[np.float32]
 
@@ -165,3 +166,14 @@ def _grown(
     if arrival.embedding is not None:
         vector = arrival.embedding if vector is None else vector + arrival.embedding
     return vector, max(last, arrival.published_ts)
+
+
+def arrival_of(event: ArticleEnriched, matches: list[Match]) -> Arrival:
+    """Return what placing an article in a story needs of it."""
+    embedding = event.enrichment.embedding
+    return Arrival(
+        id=event.article.id,
+        published_ts=event.timestamp,
+        embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
+        candidates=[(m.id, m.similarity) for m in matches],
+    )

@@ -31,7 +31,7 @@ def test_keyword_query_searches_the_title_within_the_window_excluding_itself() -
     assert keyword["q"] == 'Fed "holds" rates'
     assert keyword["filter"] == (
         f"(published_ts >= {ts - 3 * 86400}) AND (published_ts <= {ts + 3 * 86400}) "
-        f'AND (id != "{"d" * 24}")'
+        f'AND (id != "{"d" * 24}") AND (story_id EXISTS)'
     )
     assert keyword["limit"] == 30
     assert "vector" not in keyword

@@ -22,6 +22,7 @@ def profile(
 ) -> Profile:
     return Profile(
         id=pid,
+        title="",
         published_ts=ts,
         entities={e.casefold(): e for e in entities},
         keywords=frozenset(keywords),
@@ -40,7 +41,7 @@ def test_shared_entities_and_keywords_raise_the_score() -> None:
     named = score_pair(
         profile("a", entities=("Yellen",)), profile("b", entities=("yellen",)), 0.6, W
     )
-    assert named.score == pytest.approx(plain + W.entities, abs=1e-4)
+    assert named.score == pytest.approx(plain + W.entities, abs=1e-4)  # one of one shared
     assert named.shared_entities == ("Yellen",)
 
 
@@ -59,8 +60,9 @@ def test_similarity_below_the_floor_counts_as_nothing() -> None:
     assert score_pair(profile("a"), profile("b"), 0.1, W).score == 0.0
 
 
-def test_overlap_is_relative_to_the_smaller_set() -> None:
-    assert overlap(frozenset("ab"), frozenset("abcd")) == 1.0
+def test_overlap_is_the_cosine_of_the_sets() -> None:
+    assert overlap(frozenset("ab"), frozenset("abcd")) == pytest.approx(2 / 8**0.5)
+    assert overlap(frozenset("ab"), frozenset("ab")) == 1.0
     assert overlap(frozenset("ab"), frozenset("bc")) == 0.5
     assert overlap(frozenset(), frozenset("a")) == 0.0
 
