@@ -11,7 +11,7 @@ RELATED_SOURCE = ["id", "title", "related"]
 THEME_SOURCE = ["id", "title", "published_ts", "primary_theme", "story_id"]
 # An archive page shows what was on theme then: up to a week after the article, not today's.
 THEME_HORIZON_SECONDS = 7 * 86_400
-# The related service stores up to 20; never fetch more than this for one article.
+# The related service stores up to RELATED_LIMIT (10, at most 50); never read more than this.
 MAX_STORED = 100
 
 

@@ -100,6 +100,19 @@ def test_articles_flow_from_ingest_to_search_and_related(
     assert related
     assert {r["id"] for r in related} <= story_ids - {newest}
     assert all(0 < r["score"] <= 1 for r in related)
+    assert all(r["same_story"] and "same story" in r["reasons"] for r in related)
+
+    # One story for the three: its page lists them oldest first, and it leads the stories.
+    stories = {search.get(f"/articles/{i}").json()["story_id"] for i in story_ids}
+    assert len(stories) == 1
+    (story_id,) = stories
+    story = search.get(f"/stories/{story_id}").json()
+    assert story["story"]["article_count"] == 3
+    assert story["story"]["sources"] == ["Outlet 0", "Outlet 1", "Outlet 2"]
+    assert [a["id"] for a in story["articles"]] == [r["id"] for r in results]
+    assert search.get("/stories").json()["stories"][0]["id"] == story_id
+    theme = search.get(f"/articles/{newest}/more-on-theme").json()
+    assert newest not in {item["id"] for item in theme["items"]}
 
 
 @pytest.mark.parametrize(
