@@ -115,3 +115,24 @@ def seed_of(document: Any) -> dict[str, dict[str, Any]]:
         for e in stored
         if isinstance(e, dict) and "id" in e
     }
+
+
+def index_updates(
+    lists: Mapping[str, list[dict[str, Any]]],
+    story_of: Mapping[str, str],
+    batch: set[str],
+    ratio: float,
+) -> list[dict[str, Any]]:
+    """Return the partial updates for the index: the batch, and older articles whose list changed.
+
+    An older article's shown list changes only if an article of the batch made it in; the
+    others are left alone, which spares Meilisearch most of the re-indexing of back-links.
+    """
+    updates = []
+    for article_id, entries in lists.items():
+        shown = cut_relative(entries, ratio)
+        if article_id in batch:
+            updates.append({"id": article_id, "related": shown, "story_id": story_of[article_id]})
+        elif any(entry["id"] in batch for entry in shown):
+            updates.append({"id": article_id, "related": shown})
+    return updates

@@ -1,4 +1,9 @@
-"""Candidates from the same batch, compared in memory: they are not searchable as processed yet."""
+"""Candidates from the same batch, compared in memory: they are not searchable as processed yet.
+
+Only mates published before the article count (ties broken by id, the order stories are
+placed in): the later of a pair finds the earlier and tells it by a back-link. Counting later
+mates too let a burst of newer articles crowd out the earlier members of their own story.
+"""
 
 import numpy as np
 
@@ -21,7 +26,7 @@ def _unit_vectors(events: list[ArticleEnriched]) -> tuple[np.ndarray, np.ndarray
 
 
 def batch_mates(events: list[ArticleEnriched], window_s: int, limit: int) -> list[list[Candidate]]:
-    """Return, for each article, its most similar batch mates published within the window."""
+    """Return, for each article, its most similar earlier batch mates within the window."""
     profiles = [profile_of_event(e) for e in events]
     units, has = _unit_vectors(events)
     cosines = units @ units.T
@@ -29,7 +34,8 @@ def batch_mates(events: list[ArticleEnriched], window_s: int, limit: int) -> lis
     for i, event in enumerate(events):
         mates = []
         for j, other in enumerate(events):
-            if i == j or abs(event.timestamp - other.timestamp) > window_s:
+            before = (other.timestamp, other.article.id) < (event.timestamp, event.article.id)
+            if not before or event.timestamp - other.timestamp > window_s:
                 continue
             both = bool(has[i] and has[j])
             similarity = float(cosines[i, j]) if both else _titles(event, other)

@@ -14,7 +14,7 @@ import structlog
 from meilisearch.errors import MeilisearchTimeoutError
 
 from services.related.candidates import CandidateSearch, score_candidates
-from services.related.lists import RelatedLists, cut_relative, entries_of, seed_of
+from services.related.lists import RelatedLists, entries_of, index_updates, seed_of
 from services.related.logic import CandidateQuery, wait_until_indexed
 from services.related.mates import batch_mates
 from services.related.scoring import Match, Weights
@@ -162,15 +162,7 @@ class RelatedProcessor:
         batch: set[str],
         stories: list[StoryState],
     ) -> None:
-        ratio = self.rules.relative_floor
-        updates = [
-            {
-                "id": aid,
-                "related": cut_relative(entries, ratio),
-                **({"story_id": story_of[aid]} if aid in batch else {}),
-            }
-            for aid, entries in lists.items()
-        ]
+        updates = index_updates(lists, story_of, batch, self.rules.relative_floor)
         task = self.client.index(self.index_uid).update_documents(updates, "id")
         self._last_task = int(task.task_uid)
         if stories:

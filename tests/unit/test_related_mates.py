@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.related.lists import cut_relative
+from services.related.lists import cut_relative, index_updates
 from services.related.mates import batch_mates
 from shared.events import Article, ArticleEnriched, Enrichment
 
@@ -23,14 +23,15 @@ def test_batch_mates_are_the_most_similar_others_within_the_window() -> None:
         event(4, "Fed holds rates again", [1.0, 0.0], days=5),
     ]
     mates = batch_mates(events, window_s=3 * 86_400, limit=1)
-    assert [(p.id[-1], round(c, 2)) for p, c in mates[0]] == [("2", 0.8)]
+    assert mates[0] == []  # the first: the others find it
+    assert [(p.id[-1], round(c, 2)) for p, c in mates[1]] == [("1", 0.8)]
     assert [p.id[-1] for p, _ in mates[2]] == ["2"]
     assert mates[3] == []  # five days later: outside the window
 
 
 def test_without_embeddings_titles_stand_in() -> None:
     events = [event(1, "Fed holds rates", None), event(2, "Fed holds rates", [1.0, 0.0])]
-    (mates,) = batch_mates(events, window_s=86_400, limit=5)[:1]
+    mates = batch_mates(events, window_s=86_400, limit=5)[1]
     assert mates[0][1] == pytest.approx(1.0)
 
 
@@ -39,3 +40,16 @@ def test_entries_well_below_the_best_are_not_shown() -> None:
     assert [e["id"] for e in cut_relative(entries, 0.8)] == ["a", "b"]
     assert cut_relative([], 0.8) == []
     assert cut_relative(entries, 0.0) == entries
+
+
+def test_older_articles_are_updated_only_when_the_batch_changed_what_they_show() -> None:
+    lists = {
+        "new": [{"id": "old1", "score": 0.9}],
+        "old1": [{"id": "new", "score": 0.9}],
+        "old2": [{"id": "x", "score": 0.9}, {"id": "new", "score": 0.5}],  # below the floor
+    }
+    updates = index_updates(lists, {"new": "s1", "old1": "s1"}, {"new"}, 0.8)
+    assert updates == [
+        {"id": "new", "related": [{"id": "old1", "score": 0.9}], "story_id": "s1"},
+        {"id": "old1", "related": [{"id": "new", "score": 0.9}]},
+    ]
