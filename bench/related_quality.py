@@ -30,6 +30,7 @@ import gzip
 import json
 import random
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -508,6 +509,8 @@ def main() -> None:
 
 def cli() -> int:
     """Run main; a server that fails or a pipeline that never idles is one message, status 1."""
+    # SIGTERM unwinds like Ctrl-C, so the servers and services started here are stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         main()
     except (ServerError, TimeoutError) as exc:

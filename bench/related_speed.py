@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -349,6 +350,8 @@ def main() -> None:
 
 def cli() -> int:
     """Run main; a server that fails or a pipeline that never idles is one message, status 1."""
+    # SIGTERM unwinds like Ctrl-C, so the servers and services started here are stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         main()
     except (ServerError, TimeoutError, DataError) as exc:
