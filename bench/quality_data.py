@@ -122,6 +122,16 @@ def uci_sample(data: Path, size: int, seed: int) -> tuple[list[Row], StoryStats]
     return rows, stats
 
 
+def uci_window(data: Path, size: int, seed: int) -> tuple[list[Row], StoryStats]:
+    """`size` contiguous UCI rows from a seeded offset: every story of a stretch of time."""
+    path = data / UCI_FILE
+    stats = story_stats(path)
+    total = stats.rows_per_category.total()
+    offset = random.Random(f"{seed}:window").randrange(max(total - size, 0) + 1)
+    window = itertools.islice(read_lines(path), offset, offset + size)
+    return [to_row(json.loads(line)) for line in window], stats
+
+
 def ecb_mix(data: Path, distractors: int, seed: int) -> list[Row]:
     """Every ECB+ article, dated within two days in the middle of contiguous UCI distractors."""
     uci = data / UCI_FILE

@@ -45,7 +45,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.quality_data import DAY, Row, ecb_mix, iso, uci_sample
+from bench.quality_data import DAY, Row, ecb_mix, iso, uci_sample, uci_window
 from bench.quality_metrics import (
     bcubed,
     cluster_counts,
@@ -365,7 +365,7 @@ def describe_uci(rows: Sequence[Row], file_rows: Counter[str], seed: int) -> dic
         times.setdefault(row.story, []).append(row.ts)
     span = statistics.median(max(t) - min(t) for t in times.values() if len(t) >= 3)
     print(
-        f"UCI dev sample: {len(rows):,} headlines, {len(size):,} whole stories "
+        f"UCI dev sample: {len(rows):,} headlines, {len(size):,} stories "
         f"({sum(n >= 3 for n in size.values()):,} with 3+ members), seed {seed}\n"
         "  category share, file -> sample: "
         + ", ".join(f"{c} {a:.1%} -> {b:.1%}" for c, (a, b) in shares.items())
@@ -446,8 +446,9 @@ def report_targets(figures: Mapping[str, Any], ecb: bool) -> None:
 
 def load(args: argparse.Namespace) -> tuple[list[Row], dict[str, Any]]:
     """The labelled rows of the chosen mode, and what they hold (printed too)."""
-    if args.mode == "uci":
-        rows, stats = uci_sample(args.data, args.size, args.seed)
+    if args.mode in ("uci", "uci-window"):
+        sample = uci_sample if args.mode == "uci" else uci_window
+        rows, stats = sample(args.data, args.size, args.seed)
         return rows, describe_uci(rows, stats.rows_per_category, args.seed)
     rows = ecb_mix(args.data, args.distractors, args.seed)
     return rows, describe_ecb(rows)
@@ -458,7 +459,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", choices=["uci", "ecb"])
+    # uci-window: contiguous rows, every story of two weeks at the file's full density.
+    parser.add_argument("mode", choices=["uci", "uci-window", "ecb"])
     parser.add_argument("data", type=Path, help="the shared data folder")
     parser.add_argument("--size", type=int, default=30_000, help="uci: at least this many rows")
     parser.add_argument("--distractors", type=int, default=20_000, help="ecb: UCI rows")
