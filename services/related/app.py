@@ -34,7 +34,11 @@ def rules_of(settings: Settings) -> Rules:
     return Rules(
         query=CandidateQuery(candidates=settings.candidates, window_days=settings.window_days),
         weights=Weights(),
-        stories=StoryRules(join_score=settings.story_join_score),
+        stories=StoryRules(
+            join_score=settings.story_join_score,
+            join_score_long=settings.story_join_score_long,
+            long_words=settings.story_long_words,
+        ),
         min_score=settings.min_score,
         limit=settings.limit,
         relative_floor=settings.relative_floor,

@@ -24,6 +24,9 @@ class Settings(WorkerSettings):
     relative_floor: float = Field(default=0.8, ge=0, le=1)
     # A new article joins a story when its fit (centroid cosine, time-weighted) reaches this.
     story_join_score: float = Field(default=0.35, ge=0, le=1)
+    # The same for articles of `story_long_words` words or more (full texts embed closer).
+    story_join_score_long: float = Field(default=0.6, ge=0, le=1)
+    story_long_words: int = Field(default=150, ge=1)
     # Stories stop taking articles this long after they were last seen: the centroid expires.
     story_open_days: float = Field(default=7.0, gt=0, le=365)
     # Related lists stay in Redis this long after their last update, then reload from the index.

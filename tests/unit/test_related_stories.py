@@ -31,6 +31,13 @@ def test_no_story_fits_well_enough_so_the_article_starts_one() -> None:
     assert choose_story(vec(1, 0), 0, [], RULES) is None
 
 
+def test_long_articles_need_a_closer_fit() -> None:
+    story = StoryCandidate("s", vec(1, 0.6), 0, 0.0)  # cosine 0.857
+    rules = StoryRules(join_score=0.5, join_score_long=0.9, long_words=150)
+    assert choose_story(vec(1, 0), 0, [story], rules, words=20) == "s"
+    assert choose_story(vec(1, 0), 0, [story], rules, words=400) is None
+
+
 def test_a_story_last_seen_long_ago_fits_less() -> None:
     story = StoryCandidate("s", vec(1, 0), 0, 0.0)
     assert story_score(vec(1, 0), 0, story, RULES) == pytest.approx(1.0)
