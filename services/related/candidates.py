@@ -1,6 +1,7 @@
 """The candidates of a batch of articles, from two Meilisearch searches and one fetch."""
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import meilisearch
@@ -18,6 +19,8 @@ from services.related.mates import Candidate
 from services.related.scoring import Match, Weights, profile_of_event, profile_of_hit
 from services.related.scoring import score_pair as pair
 from shared.events import ArticleEnriched
+
+SEARCH_THREADS = 4
 
 
 def score_candidates(
@@ -56,6 +59,16 @@ class CandidateSearch:
 
     def __init__(self, client: meilisearch.Client, index_uid: str, query: CandidateQuery):
         self.client, self.index_uid, self.query = client, index_uid, query
+        self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="related-search")
+
+    def _multi_search(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return the results of `queries`, in order, from a few multi-searches at once."""
+        # Meilisearch runs the queries of one multi-search one after another; requests in
+        # parallel let it use more than one core.
+        size = max(1, -(-len(queries) // SEARCH_THREADS))
+        chunks = [queries[i : i + size] for i in range(0, len(queries), size)]
+        answers = self._pool.map(lambda chunk: self.client.multi_search(chunk)["results"], chunks)
+        return [result for answer in answers for result in answer]
 
     def search(self, events: list[ArticleEnriched]) -> list[list[Candidate]]:
         """Return each article's candidates with their similarity to it."""
@@ -72,7 +85,7 @@ class CandidateSearch:
     ) -> tuple[list[list[str]], list[dict[str, float]]]:
         """Return each article's candidate ids, and the similarity of each candidate."""
         plan = [first_queries(e, self.index_uid, self.query) for e in events]
-        results = self.client.multi_search([q for qs in plan for q in qs])["results"]
+        results = self._multi_search([q for qs in plan for q in qs])
         grouped = _split(results, [len(qs) for qs in plan])
         ids = [candidate_ids(rs) for rs in grouped]
         cosines = [similarities(rs) for rs in grouped]
@@ -82,7 +95,7 @@ class CandidateSearch:
         ]
         asked = [q for q in follow if q is not None]
         if asked:
-            more = iter(self.client.multi_search(asked)["results"])
+            more = iter(self._multi_search(asked))
             for query, known in zip(follow, cosines, strict=True):
                 if query is not None:
                     known.update(similarities([next(more)]))
