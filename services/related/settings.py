@@ -15,8 +15,9 @@ class Settings(WorkerSettings):
     batch_size: int = Field(default=200, ge=1, le=1000)
     # Related entries kept per article, and older articles told about each new one.
     limit: int = Field(default=10, ge=1, le=50)
-    # Hits fetched per article from each of the vector and the keyword search.
-    candidates: int = Field(default=30, ge=1, le=200)
+    # Hits fetched per article from each of the vector and the keyword search: 20 kept the
+    # quality figures of 30 (UCI and ECB+ dev) and made the worker about 8% faster.
+    candidates: int = Field(default=20, ge=1, le=200)
     window_days: float = Field(default=3.0, gt=0, le=365)
     # Below this score a candidate is not worth showing (chosen on UCI and ECB+ dev).
     min_score: float = Field(default=0.3, ge=0, le=1)
