@@ -22,12 +22,12 @@ from typing import Any
 import meilisearch
 
 from services.related.scoring import cosine_of_score
+from services.related.settings import DAY_SECONDS
 from shared import filters
 from shared.events import ArticleEnriched
 from shared.vectors import INDEX_EMBEDDER
 
 RETRIEVED = ["id", "title", "published_ts", "entities", "keywords"]
-DAY_SECONDS = 86_400
 _TOKEN = re.compile(r"[^\W_]+")
 # Words that carry no story: they make unrelated headlines look alike.
 STOP_WORDS = frozenset(

@@ -18,6 +18,7 @@ from services.related.lists import RelatedLists, entries_of, index_updates, seed
 from services.related.logic import CandidateQuery, wait_until_indexed
 from services.related.mates import batch_mates
 from services.related.scoring import Match, Weights
+from services.related.settings import DAY_SECONDS
 from services.related.store import RelatedStore, join_of
 from services.related.stories import (
     StoryRules,
@@ -31,7 +32,6 @@ from shared.events import ArticleEnriched
 
 INDEXED_WAIT_S = 10.0
 SETTLE_MS = 10_000
-DAY_SECONDS = 86_400
 log = structlog.stdlib.get_logger(__name__)
 
 
