@@ -11,6 +11,13 @@ from shared import filters
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "<mark>", "</mark>"
 SNIPPET_SOURCES = ("body", "description", "lede")
 RETRIEVED = ["id", "title", "url", "source", "published_at", "themes"]
+# Meilisearch facet -> the name the API gives its counts.
+FACETS = {
+    "themes": "themes",
+    "source": "sources",
+    "entities.type": "entity_types",
+    "language": "languages",
+}
 
 
 def epoch(value: datetime | date, *, end_of_day: bool) -> int:
@@ -28,6 +35,14 @@ def search_filter(params: SearchParams) -> str | None:
         clauses.append(filters.equals("themes", params.theme))
     if params.source:
         clauses.append(filters.equals("source", params.source))
+    if params.entity:
+        clauses.append(filters.equals("entities.name", params.entity))
+    if params.entity_type:
+        clauses.append(filters.equals("entities.type", params.entity_type))
+    if params.language:
+        clauses.append(filters.equals("language", params.language))
+    if params.story:
+        clauses.append(filters.equals("story_id", params.story))
     if params.since:
         clauses.append(filters.at_least("published_ts", epoch(params.since, end_of_day=False)))
     if params.until:
@@ -41,6 +56,7 @@ def search_request(params: SearchParams, snippet_words: int) -> dict[str, Any]:
     recent = params.sort == "recent" or not params.q.strip()
     return {
         "filter": search_filter(params),
+        "facets": list(FACETS),
         "sort": ["published_ts:desc"] if recent else None,
         "limit": params.limit,
         "offset": params.offset,
@@ -97,3 +113,9 @@ def stored_related(raw: Any) -> list[RelatedLink]:
             continue
         links.setdefault(link.id, link)
     return list(links.values())
+
+
+def facet_counts(response: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Return the facet counts of a Meilisearch response under the API's names."""
+    found = response.get("facetDistribution") or {}
+    return {name: dict(found.get(field) or {}) for field, name in FACETS.items()}

@@ -12,7 +12,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.search.logic import article_view, search_request, to_hit
+from services.search.logic import article_view, facet_counts, search_request, to_hit
 from services.search.pipeline import pipeline_state
 from services.search.schemas import (
     ARTICLE_ID,
@@ -99,6 +99,7 @@ def search_router(deps: SearchDeps) -> APIRouter:
             hits=[to_hit(hit) for hit in response["hits"]],
             total=int(response.get("estimatedTotalHits", 0)),
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            facets=facet_counts(response),
         )
 
     @router.get("/articles/{article_id}")

@@ -15,6 +15,11 @@ class SearchParams(BaseModel):
     q: str = Field(default="", max_length=500)
     theme: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, max_length=200)
+    # A person, organisation or place the article names, as enrichment wrote it.
+    entity: str | None = Field(default=None, max_length=200)
+    entity_type: Literal["person", "organisation", "place"] | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    story: str | None = Field(default=None, pattern=ARTICLE_ID)
     since: datetime | date | None = None
     until: datetime | date | None = None
     sort: Literal["relevance", "recent"] = "relevance"
@@ -41,6 +46,8 @@ class SearchResult(BaseModel):
     hits: list[SearchHit]
     total: int
     took_ms: float
+    # Counts per value among all matches: themes, sources, entity_types, languages.
+    facets: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class RelatedLink(BaseModel):

@@ -29,8 +29,26 @@ def doc(n: int, title: str, source: str, day: int, **extra: Any) -> dict[str, An
 
 
 DOCS = [
-    doc(1, "Fed holds rates", "Reuters", 0, body="The Fed held rates. Markets rose."),
-    doc(2, "Fed raises rates", "AP", 1),
+    doc(
+        1,
+        "Fed holds rates",
+        "Reuters",
+        0,
+        body="The Fed held rates. Markets rose.",
+        language="en",
+        entities=[
+            {"name": "Janet Yellen", "type": "person"},
+            {"name": "Fed", "type": "organisation"},
+        ],
+    ),
+    doc(
+        2,
+        "Fed raises rates",
+        "AP",
+        1,
+        language="de",
+        entities=[{"name": "Fed", "type": "organisation"}],
+    ),
     doc(3, "Fed minutes show split", 'x" OR source = "y', 2),
     doc(
         4,
@@ -143,3 +161,16 @@ def test_a_missing_index_is_an_error_not_an_empty_result(
         response = client.get("/search", params={"q": "x"})
     assert response.status_code == 503
     assert "index does not exist" in response.json()["detail"]
+
+
+def test_facets_count_every_match_and_entity_filters_narrow(api: TestClient) -> None:
+    response = api.get("/search", params={"q": "fed"})
+    assert set(ids(response)) == {1, 2, 3}
+    facets = response.json()["facets"]
+    assert facets["sources"] == {"Reuters": 1, "AP": 1, 'x" OR source = "y': 1}
+    assert facets["entity_types"] == {"person": 1, "organisation": 2}
+    assert facets["languages"] == {"en": 1, "de": 1}
+    assert ids(api.get("/search", params={"q": "fed", "entity": "Janet Yellen"})) == [1]
+    assert ids(api.get("/search", params={"entity": "Fed", "language": "de"})) == [2]
+    assert ids(api.get("/search", params={"entity": 'Fed" OR source = "AP'})) == []
+    assert api.get("/search", params={"language": "english"}).status_code == 422

@@ -1,6 +1,15 @@
 from datetime import date
 
-from services.search.logic import article_view, search_filter, search_request, to_hit
+import pytest
+from pydantic import ValidationError
+
+from services.search.logic import (
+    article_view,
+    facet_counts,
+    search_filter,
+    search_request,
+    to_hit,
+)
 from services.search.pipeline import group_state, is_idle
 from services.search.schemas import GroupState, SearchParams, StreamState
 
@@ -60,3 +69,39 @@ def test_idle_only_when_every_group_is_caught_up_and_the_index_is_done() -> None
     assert is_idle([StreamState(stream="s", length=3, groups=[done])], 0)
     assert not is_idle([StreamState(stream="s", length=3, groups=[done])], 1)
     assert not is_idle([StreamState(stream="s", length=3, groups=[done, busy])], 0)
+
+
+def test_entity_language_and_story_filters_quote_what_the_reader_sent() -> None:
+    params = SearchParams(
+        entity='Yellen" OR source = "x',
+        entity_type="person",
+        language="en",
+        story="a" * 24,
+    )
+    assert search_filter(params) == (
+        '(entities.name = "Yellen\\" OR source = \\"x") AND (entities.type = "person") '
+        f'AND (language = "en") AND (story_id = "{"a" * 24}")'
+    )
+
+
+def test_invalid_language_story_or_entity_type_are_refused() -> None:
+    for bad in ({"language": 'en" OR 1'}, {"story": "nothex"}, {"entity_type": "thing"}):
+        with pytest.raises(ValidationError):
+            SearchParams.model_validate(bad)
+
+
+def test_facets_are_asked_for_and_renamed_for_the_api() -> None:
+    assert search_request(SearchParams(), 30)["facets"] == [
+        "themes",
+        "source",
+        "entities.type",
+        "language",
+    ]
+    response = {"facetDistribution": {"source": {"AP": 2}, "entities.type": {"place": 1}}}
+    assert facet_counts(response) == {
+        "themes": {},
+        "sources": {"AP": 2},
+        "entity_types": {"place": 1},
+        "languages": {},
+    }
+    assert facet_counts({})["sources"] == {}
