@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.search.routes import SearchDeps, ops_router, search_router
 from services.search.settings import Settings
 from services.search.stories import links_router, stories_router
+from services.search.themes import themes_router
 from shared.broker import create_redis
 from shared.http import BodyLimitMiddleware
 from shared.search_client import create_search_client
@@ -37,5 +38,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(search_router(deps))
     app.include_router(links_router(deps))
     app.include_router(stories_router(deps))
+    app.include_router(themes_router(deps))
     app.include_router(ops_router(deps))
     return app

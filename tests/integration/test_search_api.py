@@ -40,6 +40,7 @@ DOCS = [
             {"name": "Janet Yellen", "type": "person"},
             {"name": "Fed", "type": "organisation"},
         ],
+        themes=["economy-business-and-finance"],
     ),
     doc(
         2,
@@ -48,6 +49,7 @@ DOCS = [
         1,
         language="de",
         entities=[{"name": "Fed", "type": "organisation"}],
+        themes=["economy-business-and-finance"],
     ),
     doc(3, "Fed minutes show split", 'x" OR source = "y', 2),
     doc(
@@ -55,6 +57,7 @@ DOCS = [
         "World cup draw",
         "AP",
         3,
+        themes=["sport"],
         related=[
             # The baseline's old format: its stale display fields are ignored.
             {
@@ -174,3 +177,17 @@ def test_facets_count_every_match_and_entity_filters_narrow(api: TestClient) -> 
     assert ids(api.get("/search", params={"entity": "Fed", "language": "de"})) == [2]
     assert ids(api.get("/search", params={"entity": 'Fed" OR source = "AP'})) == []
     assert api.get("/search", params={"language": "english"}).status_code == 422
+
+
+def test_themes_count_articles_and_list_a_themes_newest_first(api: TestClient) -> None:
+    themes = api.get("/themes", params={"level": 1}).json()["themes"]
+    counts = {t["slug"]: t["article_count"] for t in themes}
+    assert counts["economy-business-and-finance"] == 2
+    assert counts["sport"] == 1
+    page = api.get("/themes/economy-business-and-finance/articles").json()
+    assert [int(a["id"], 16) for a in page["articles"]] == [2, 1]
+    assert page["total"] == 2
+    assert page["theme"]["name"]
+    assert api.get("/themes/no-such-theme/articles").status_code == 404
+    assert api.get('/themes/x" OR 1/articles').status_code == 422
+    assert api.get("/themes", params={"level": 4}).status_code == 422
