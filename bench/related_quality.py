@@ -509,16 +509,22 @@ def main() -> None:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
-def cli() -> int:
-    """Run main; a server that fails or a pipeline that never idles is one message, status 1."""
+def run_cli(name: str, body: Callable[[], None], *errors: type[Exception]) -> int:
+    """Run `body`; a server that fails or a pipeline that never idles is one message, status 1."""
     # SIGTERM unwinds like Ctrl-C, so the servers and services started here are stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    handled: tuple[type[Exception], ...] = (ServerError, TimeoutError, *errors)
     try:
-        main()
-    except (ServerError, TimeoutError) as exc:
-        print(f"related_quality stopped: {exc}", file=sys.stderr)
+        body()
+    except handled as exc:
+        print(f"{name} stopped: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def cli() -> int:
+    """Run the quality bench from the command line."""
+    return run_cli("related_quality", main)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import itertools
 import json
-import signal
 import sys
 import tempfile
 import time
@@ -39,8 +38,15 @@ from faststream.redis.message import bDATA_KEY
 from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from bench.quality_data import UCI_FILE, Row, parse_ts, read_jsonl, to_row
-from bench.related_quality import Run, System, ingest, running_system, timed, wait_idle
-from deploy.native.process import ServerError
+from bench.related_quality import (
+    Run,
+    System,
+    ingest,
+    run_cli,
+    running_system,
+    timed,
+    wait_idle,
+)
 from shared.streams import Streams
 
 STEPS = ("wait_indexed_s", "search_s", "stories_s", "lists_s", "publish_s")
@@ -349,15 +355,8 @@ def main() -> None:
 
 
 def cli() -> int:
-    """Run main; a server that fails or a pipeline that never idles is one message, status 1."""
-    # SIGTERM unwinds like Ctrl-C, so the servers and services started here are stopped too.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        main()
-    except (ServerError, TimeoutError, DataError) as exc:
-        print(f"related_speed stopped: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    """Run the speed bench from the command line."""
+    return run_cli("related_speed", main, DataError)
 
 
 if __name__ == "__main__":

@@ -36,14 +36,14 @@ def score_candidates(
 def _found(
     event: ArticleEnriched, hits: list[dict[str, Any]], cosines: dict[str, float]
 ) -> list[Candidate]:
-    # Without a vector on either side, the titles' shared words stand in for similarity.
-    return [
-        (
-            profile_of_hit(hit),
-            cosines.get(str(hit["id"]), title_similarity(event.article.title, str(hit["title"]))),
-        )
-        for hit in hits
-    ]
+    found = []
+    for hit in hits:
+        cosine = cosines.get(str(hit["id"]))
+        if cosine is None:
+            # Without a vector on either side, the titles' shared words stand in.
+            cosine = title_similarity(event.article.title, str(hit["title"]))
+        found.append((profile_of_hit(hit), cosine))
+    return found
 
 
 def _split(results: list[dict[str, Any]], sizes: Sequence[int]) -> list[list[dict[str, Any]]]:

@@ -27,7 +27,6 @@ from services.related.stories import (
     plan_stories,
     story_document,
 )
-from shared import filters
 from shared.events import ArticleEnriched
 
 INDEXED_WAIT_S = 10.0
@@ -147,11 +146,7 @@ class RelatedProcessor:
         if not missing:
             return
         index = self.client.index(self.index_uid)
-        params = {
-            "filter": filters.any_of("id", missing),
-            "fields": ["id", "related"],
-            "limit": len(missing),
-        }
+        params = {"ids": missing, "fields": ["id", "related"], "limit": len(missing)}
         docs = (await asyncio.to_thread(index.get_documents, params)).results
         await self.lists.add_entries({doc.id: seed_of(doc) for doc in docs}, only_new=True)
 
