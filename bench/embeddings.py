@@ -31,13 +31,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from services.enrichment.embeddings import (
+from services.related.logic import content_words
+from shared.embeddings import (
     EMBEDDERS,
     Embedder,
     Vectors,
     load_embedder,
 )
-from services.related.logic import content_words
 
 UCI = "uci-news-aggregator.dev.jsonl.gz"
 HUFFPOST = "huffpost-news-category.dev.jsonl.gz"

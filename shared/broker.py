@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.settings import ServiceSettings
+from shared.settings import CommonSettings
 from shared.streams import Streams
 
 
@@ -29,7 +29,7 @@ class LogContextMiddleware(BaseMiddleware):
             return await call_next(msg)
 
 
-def create_broker(settings: ServiceSettings, *, graceful_timeout: float = 15.0) -> RedisBroker:
+def create_broker(settings: CommonSettings, *, graceful_timeout: float = 15.0) -> RedisBroker:
     """Return a RedisBroker logging through the shared structlog setup."""
     return RedisBroker(
         settings.redis_url,
@@ -41,7 +41,7 @@ def create_broker(settings: ServiceSettings, *, graceful_timeout: float = 15.0) 
     )
 
 
-def create_redis(settings: ServiceSettings) -> "Redis":
+def create_redis(settings: CommonSettings) -> "Redis":
     """Return a plain asyncio Redis client for keys, pipelines and stream introspection."""
     return Redis.from_url(settings.redis_url, health_check_interval=30)
 

@@ -11,9 +11,9 @@ from faststream import FastStream
 from pydantic import ValidationError
 
 from shared.logging import configure_logging
-from shared.settings import HttpServiceSettings, ServiceSettings
+from shared.settings import CommonSettings, HttpServiceSettings
 
-SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+SettingsT = TypeVar("SettingsT", bound=CommonSettings)
 HttpSettingsT = TypeVar("HttpSettingsT", bound=HttpServiceSettings)
 
 

@@ -15,7 +15,7 @@ PLACEHOLDER_SECRETS = frozenset(
 MIN_SECRET_LENGTH = 16
 
 
-class ServiceSettings(BaseSettings):
+class CommonSettings(BaseSettings):
     """What every service reads: environment, Redis, Meilisearch, namespace and logging."""
 
     # Shared settings are read from plain, unprefixed variables (their alias); service
@@ -25,7 +25,6 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Field(default="production", validation_alias="ONTHEME_ENV")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     meili_url: str = Field(default="http://127.0.0.1:7700", validation_alias="MEILI_URL")
-    meili_key: SecretStr = Field(validation_alias="MEILI_MASTER_KEY")
     meili_index: str = Field(
         default="articles", pattern=r"^[A-Za-z0-9_-]{1,200}$", validation_alias="MEILI_INDEX"
     )
@@ -53,6 +52,12 @@ class ServiceSettings(BaseSettings):
             )
         return self
 
+
+class ServiceSettings(CommonSettings):
+    """Settings of a service that writes to Meilisearch: it holds the master key."""
+
+    meili_key: SecretStr = Field(validation_alias="MEILI_MASTER_KEY")
+
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Self:
         if self.environment != "development":
@@ -70,7 +75,7 @@ def check_secret(name: str, value: SecretStr) -> None:
         )
 
 
-class HttpServiceSettings(ServiceSettings):
+class HttpServiceSettings(CommonSettings):
     """Settings of a service that listens for HTTP."""
 
     host: str = "127.0.0.1"

@@ -54,3 +54,10 @@ def service_env(
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture
+def meili_admin(meili_server: object) -> meilisearch.Client:
+    """A Meilisearch client with the master key, for tests that set up indexes."""
+    url, key = meili_server.url, meili_server.master_key  # type: ignore[attr-defined]
+    return meilisearch.Client(url, key)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from services.enrichment.embeddings import Embedder, load_embedder
 from services.enrichment.entities import EntityExtractor
 from services.enrichment.keywords import KeywordExtractor
 from services.enrichment.language import LanguageDetector
@@ -21,6 +20,7 @@ from services.enrichment.steps import (
 )
 from services.enrichment.steps import language_text as language_input
 from services.enrichment.themes import ThemeClassifier, ThemeRules
+from shared.embeddings import Embedder, load_embedder
 from shared.events import ArticleEnriched, ArticleIngested, Enrichment, EntityMention
 from shared.themes import load_taxonomy
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.events import ArticleEnriched, Enrichment
+from shared.search_client import ENTITY_FIELDS
 from shared.vectors import INDEX_EMBEDDER
 
 
@@ -14,6 +15,15 @@ def _themes(enrichment: Enrichment) -> dict[str, Any]:
         "primary_theme": top_level[0].slug if top_level else None,
         "theme_scores": [t.model_dump() for t in enrichment.themes],
     }
+
+
+def _entity_names(enrichment: Enrichment) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {field: [] for field in ENTITY_FIELDS.values()}
+    for entity in enrichment.entities:
+        found = names[ENTITY_FIELDS[entity.type]]
+        if entity.name not in found:
+            found.append(entity.name)
+    return names
 
 
 def to_document(event: ArticleEnriched) -> dict[str, Any]:
@@ -42,6 +52,7 @@ def to_document(event: ArticleEnriched) -> dict[str, Any]:
         "word_count": enrichment.word_count,
         "reading_time_minutes": enrichment.reading_time_minutes,
         "entities": [e.model_dump() for e in enrichment.entities],
+        **_entity_names(enrichment),
         "keywords": enrichment.keywords,
         **_themes(enrichment),
         "enrichments": enrichment.ran,

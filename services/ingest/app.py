@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Body, FastAPI, HTTPException, status
+from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 
 from services.ingest.logic import parse_batch, to_article
@@ -36,7 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
         await broker.stop()
         await redis.aclose()
 
-    app = FastAPI(title="ontheme ingest", version="0.1.0", lifespan=lifespan)
+    app = FastAPIOffline(title="ontheme ingest", version="0.1.0", lifespan=lifespan)
     app.add_middleware(
         BodyLimitMiddleware,
         limits={"/articles/batch": settings.max_batch_bytes},

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from services.search import paging
 from services.search.schemas import ArticleLink, RelatedArticle, RelatedLink, ThemeArticle
 from shared import filters
 
@@ -20,6 +21,16 @@ def display_request(ids: list[str]) -> dict[str, Any]:
     return {
         "filter": filters.any_of("id", ids),
         "limit": len(ids),
+        "attributesToRetrieve": DISPLAY,
+    }
+
+
+def newest_request(filter_: str, limit: int, offset: int) -> dict[str, Any]:
+    """Return the search parameters for a page of the articles matching `filter_`, newest first."""
+    return {
+        "filter": filter_,
+        "sort": ["published_ts:desc"],
+        **paging.window(offset, limit),
         "attributesToRetrieve": DISPLAY,
     }
 

@@ -5,8 +5,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.search import paging
 from services.search.schemas import ArticleView, RelatedLink, SearchHit, SearchParams
 from shared import filters
+from shared.search_client import ENTITY_FIELDS
+from shared.vectors import INDEX_EMBEDDER
 
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "<mark>", "</mark>"
 SNIPPET_SOURCES = ("body", "description", "lede")
@@ -35,10 +38,7 @@ def search_filter(params: SearchParams) -> str | None:
         clauses.append(filters.equals("themes", params.theme))
     if params.source:
         clauses.append(filters.equals("source", params.source))
-    if params.entity:
-        clauses.append(filters.equals("entities.name", params.entity))
-    if params.entity_type:
-        clauses.append(filters.equals("entities.type", params.entity_type))
+    clauses.extend(_entity_clauses(params))
     if params.language:
         clauses.append(filters.equals("language", params.language))
     if params.story:
@@ -50,16 +50,33 @@ def search_filter(params: SearchParams) -> str | None:
     return filters.all_of(clauses)
 
 
-def search_request(params: SearchParams, snippet_words: int) -> dict[str, Any]:
-    """Return the Meilisearch search parameters (besides `q`) for a reader's query."""
+def _entity_clauses(params: SearchParams) -> list[str]:
+    if params.entity and params.entity_type:
+        # The name as an entity of that type, not merely in an article with one of that type.
+        return [filters.equals(ENTITY_FIELDS[params.entity_type], params.entity)]
+    if params.entity:
+        return [filters.equals("entities.name", params.entity)]
+    if params.entity_type:
+        return [filters.equals("entities.type", params.entity_type)]
+    return []
+
+
+def search_request(
+    params: SearchParams, snippet_words: int, vector: list[float] | None = None
+) -> dict[str, Any]:
+    """Return the Meilisearch search parameters (besides `q`) for a reader's query.
+
+    With the query's `vector`, the search is hybrid: `semantic_ratio` weighs meaning
+    against words.
+    """
     # Without words to rank by, relevance means nothing: show the newest first.
     recent = params.sort == "recent" or not params.q.strip()
     return {
+        **_hybrid(params.semantic_ratio, vector),
         "filter": search_filter(params),
         "facets": list(FACETS),
         "sort": ["published_ts:desc"] if recent else None,
-        "limit": params.limit,
-        "offset": params.offset,
+        **paging.window(params.offset, params.limit),
         "attributesToRetrieve": RETRIEVED,
         "attributesToHighlight": ["title"],
         "attributesToCrop": list(SNIPPET_SOURCES),
@@ -67,6 +84,17 @@ def search_request(params: SearchParams, snippet_words: int) -> dict[str, Any]:
         "highlightPreTag": HIGHLIGHT_PRE,
         "highlightPostTag": HIGHLIGHT_POST,
     }
+
+
+def wants_vector(params: SearchParams) -> bool:
+    """Return whether the query asks for meaning, so it must be embedded."""
+    return params.semantic_ratio > 0 and bool(params.q.strip())
+
+
+def _hybrid(ratio: float, vector: list[float] | None) -> dict[str, Any]:
+    if vector is None:
+        return {}
+    return {"hybrid": {"embedder": INDEX_EMBEDDER, "semanticRatio": ratio}, "vector": vector}
 
 
 def _snippet(formatted: dict[str, Any]) -> str:

@@ -1,18 +1,22 @@
 """Search API routes; each takes its dependencies from the `SearchDeps` it is built with."""
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-import meilisearch
 from fastapi import APIRouter, HTTPException, Path, Query
-from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError
-from redis.asyncio import Redis
+from fastapi.exceptions import RequestValidationError
+from meilisearch.errors import MeilisearchApiError
 from redis.exceptions import RedisError
 
-from services.search.logic import article_view, facet_counts, search_request, to_hit
+from services.search import paging
+from services.search.deps import NOT_FOUND, SearchDeps, meili_errors
+from services.search.logic import (
+    article_view,
+    facet_counts,
+    search_request,
+    to_hit,
+    wants_vector,
+)
 from services.search.pipeline import pipeline_state
 from services.search.schemas import (
     ARTICLE_ID,
@@ -21,42 +25,10 @@ from services.search.schemas import (
     SearchParams,
     SearchResult,
 )
-from shared.search_client import stories_index_uid
-from shared.streams import Streams
 
 ArticleId = Annotated[str, Path(pattern=ARTICLE_ID, description="24 hex characters")]
 StoryId = Annotated[str, Path(pattern=ARTICLE_ID, description="24 hex characters")]
 REDIS_DOWN = "the event stream (Redis) is unreachable"
-INDEX_MISSING = "the index does not exist yet; start indexing"
-
-
-@dataclass(frozen=True)
-class SearchDeps:
-    """The clients and settings the routes use."""
-
-    client: meilisearch.Client
-    index_uid: str
-    redis: "Redis"
-    streams: Streams
-    snippet_words: int
-
-    @property
-    def stories_uid(self) -> str:
-        """The uid of the stories index that goes with the articles index."""
-        return stories_index_uid(self.index_uid)
-
-
-@contextmanager
-def meili_errors(missing: str = INDEX_MISSING) -> Iterator[None]:
-    """Turn Meilisearch failures into HTTP errors with the reason, never an empty result."""
-    try:
-        yield
-    except MeilisearchApiError as exc:
-        if exc.code == "index_not_found":
-            raise HTTPException(503, missing) from exc
-        raise HTTPException(502, f"search engine error: {exc.message}") from exc
-    except MeilisearchCommunicationError as exc:
-        raise HTTPException(503, "the search engine (Meilisearch) is unreachable") from exc
 
 
 def article_document(
@@ -66,7 +38,7 @@ def article_document(
     with meili_errors():
         try:
             parameters = {"fields": fields} if fields else None
-            found = deps.client.index(deps.index_uid).get_document(article_id, parameters)
+            found = deps.articles.get_document(article_id, parameters)
         except MeilisearchApiError as exc:
             if exc.code != "document_not_found":
                 raise
@@ -84,25 +56,39 @@ def _article(deps: SearchDeps, article_id: str) -> ArticleView:
     return view
 
 
+def query_vector(deps: SearchDeps, params: SearchParams) -> list[float] | None:
+    """Return the query embedded like the articles, when the query asks for meaning."""
+    if not wants_vector(params):
+        return None
+    if deps.embedder is None:
+        # Shaped like every other 422, so clients read one error format.
+        off = "semantic search is off here (SEARCH_SEMANTIC=false)"
+        loc = ("query", "semantic_ratio")
+        raise RequestValidationError([{"type": "value_error", "loc": loc, "msg": off}])
+    vector: list[float] = deps.embedder.embed([params.q])[0].tolist()
+    return vector
+
+
 def search_router(deps: SearchDeps) -> APIRouter:
     """Return the routes for searching and reading articles."""
     router = APIRouter()
-    index = deps.client.index(deps.index_uid)
 
     @router.get("/search")
     def search(params: Annotated[SearchParams, Query()]) -> SearchResult:
         """Full-text search with filters, recency sort, highlights and pagination."""
         started = time.perf_counter()
+        request = search_request(params, deps.snippet_words, query_vector(deps, params))
         with meili_errors():
-            response = index.search(params.q, search_request(params, deps.snippet_words))
+            response = deps.articles.search(params.q, request)
+        hits, total = paging.cut(response, params.offset, params.limit)
         return SearchResult(
-            hits=[to_hit(hit) for hit in response["hits"]],
-            total=int(response.get("estimatedTotalHits", 0)),
+            hits=[to_hit(hit) for hit in hits],
+            total=total,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             facets=facet_counts(response),
         )
 
-    @router.get("/articles/{article_id}")
+    @router.get("/articles/{article_id}", responses=NOT_FOUND)
     def get_article(article_id: ArticleId) -> ArticleView:
         """The enriched article; 404 until it is indexed."""
         return _article(deps, article_id)

@@ -1,11 +1,28 @@
 """The search API's query parameters and response bodies."""
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 ARTICLE_ID = r"^[a-f0-9]{24}$"
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _plain_date(value: Any) -> Any:
+    # Pydantic reads "2014-03-10" as midnight; a day must stay a day, so that `until` takes
+    # in all of it. It would also read a number as Unix time, which the schema does not offer.
+    if not isinstance(value, str):
+        return value
+    if _PLAIN_DATE.fullmatch(value):
+        return date.fromisoformat(value)
+    if not _PLAIN_DATE.match(value):
+        raise ValueError("expected a date (YYYY-MM-DD) or an ISO 8601 date-time")
+    return value
+
+
+DateOrTime = Annotated[datetime | date, BeforeValidator(_plain_date)]
 THEME_SLUG = r"^[a-z0-9-]*$"
 
 
@@ -20,9 +37,11 @@ class SearchParams(BaseModel):
     entity_type: Literal["person", "organisation", "place"] | None = None
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
     story: str | None = Field(default=None, pattern=ARTICLE_ID)
-    since: datetime | date | None = None
-    until: datetime | date | None = None
+    since: DateOrTime | None = None
+    until: DateOrTime | None = None
     sort: Literal["relevance", "recent"] = "relevance"
+    # 0 is keyword search only, 1 meaning only (the query embedded like the articles).
+    semantic_ratio: float = Field(default=0.0, ge=0.0, le=1.0)
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=100_000)
 
@@ -127,7 +146,7 @@ class StoriesParams(BaseModel):
     """What a reader can ask /stories for."""
 
     theme: str | None = Field(default=None, max_length=100, pattern=THEME_SLUG)
-    since: datetime | date | None = None
+    since: DateOrTime | None = None
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=100_000)
 

@@ -1,7 +1,9 @@
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import HttpServiceSettings
+from shared.settings import HttpServiceSettings, check_secret
 
 
 class Settings(HttpServiceSettings):
@@ -12,3 +14,19 @@ class Settings(HttpServiceSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_limit: int = Field(default=100, ge=1, le=1000)
     snippet_words: int = Field(default=30, ge=5, le=200)
+    # The service searches with a search-only key: given here, or looked up (created if
+    # missing) with the master key at start-up, after which the master key is not used again.
+    meili_search_key: SecretStr | None = Field(default=None, validation_alias="MEILI_SEARCH_KEY")
+    meili_key: SecretStr | None = Field(default=None, validation_alias="MEILI_MASTER_KEY")
+    # Hybrid search embeds queries with the articles' model, loaded at start-up (~200 MB).
+    semantic: bool = True
+
+    @model_validator(mode="after")
+    def _a_usable_key(self) -> Self:
+        key = self.meili_search_key or self.meili_key
+        if key is None:
+            raise ValueError("set MEILI_SEARCH_KEY (or MEILI_MASTER_KEY to create one)")
+        if self.environment != "development":
+            name = "MEILI_SEARCH_KEY" if self.meili_search_key else "MEILI_MASTER_KEY"
+            check_secret(name, key)
+        return self

@@ -5,6 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from meilisearch.errors import MeilisearchApiError
 
+from services.search import paging
+from services.search.deps import NOT_FOUND, SearchDeps, meili_errors
 from services.search.links import (
     MAX_STORED,
     RELATED_SOURCE,
@@ -16,7 +18,7 @@ from services.search.links import (
     theme_articles,
 )
 from services.search.logic import stored_related
-from services.search.routes import ArticleId, SearchDeps, StoryId, article_document, meili_errors
+from services.search.routes import ArticleId, StoryId, article_document
 from services.search.schemas import (
     MoreOnTheme,
     RelatedResult,
@@ -32,9 +34,8 @@ STORIES_MISSING = "the stories index does not exist yet; start the related servi
 def links_router(deps: SearchDeps) -> APIRouter:
     """Return the routes that list what an article links to: related and "More on theme"."""
     router = APIRouter()
-    index = deps.client.index(deps.index_uid)
 
-    @router.get("/articles/{article_id}/related")
+    @router.get("/articles/{article_id}/related", responses=NOT_FOUND)
     def get_related(
         article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
     ) -> RelatedResult:
@@ -44,10 +45,10 @@ def links_router(deps: SearchDeps) -> APIRouter:
         if not links:
             return RelatedResult(related=[])
         with meili_errors():
-            hits = index.search("", display_request([link.id for link in links]))["hits"]
+            hits = deps.articles.search("", display_request([link.id for link in links]))["hits"]
         return RelatedResult(related=related_articles(links, hits, limit))
 
-    @router.get("/articles/{article_id}/more-on-theme")
+    @router.get("/articles/{article_id}/more-on-theme", responses=NOT_FOUND)
     def more_on_theme(
         article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
     ) -> MoreOnTheme:
@@ -57,7 +58,7 @@ def links_router(deps: SearchDeps) -> APIRouter:
         if request is None:
             return MoreOnTheme(theme=None, items=[])
         with meili_errors():
-            hits = index.search("", request)["hits"]
+            hits = deps.articles.search("", request)["hits"]
         items = theme_articles(hits, article.get("story_id"))
         return MoreOnTheme(theme=article["primary_theme"], items=items)
 
@@ -67,7 +68,7 @@ def links_router(deps: SearchDeps) -> APIRouter:
 def _story_document(deps: SearchDeps, story_id: str) -> dict[str, Any]:
     with meili_errors(STORIES_MISSING):
         try:
-            return dict(deps.client.index(deps.stories_uid).get_document(story_id))
+            return dict(deps.stories.get_document(story_id))
         except MeilisearchApiError as exc:
             if exc.code != "document_not_found":
                 raise
@@ -82,20 +83,16 @@ def stories_router(deps: SearchDeps) -> APIRouter:
     def list_stories(params: Annotated[StoriesParams, Query()]) -> StoryList:
         """Stories, biggest first, then the latest; filter by theme and last seen since."""
         with meili_errors(STORIES_MISSING):
-            response = deps.client.index(deps.stories_uid).search("", stories_request(params))
-        return StoryList(
-            stories=[to_story(hit) for hit in response["hits"]],
-            total=int(response.get("estimatedTotalHits", 0)),
-        )
+            response = deps.stories.search("", stories_request(params))
+        hits, total = paging.cut(response, params.offset, params.limit)
+        return StoryList(stories=[to_story(hit) for hit in hits], total=total)
 
-    @router.get("/stories/{story_id}")
+    @router.get("/stories/{story_id}", responses=NOT_FOUND)
     def get_story(story_id: StoryId, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StoryView:
         """A story and its articles as a timeline, oldest first; 404 if there is no such story."""
         story = to_story(_story_document(deps, story_id))
         with meili_errors():
-            response = deps.client.index(deps.index_uid).search(
-                "", story_articles_request(story_id, limit)
-            )
+            response = deps.articles.search("", story_articles_request(story_id, limit))
         return StoryView(story=story, articles=article_links(response["hits"]))
 
     return router

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from services.search import paging
 from services.search.links import DISPLAY
 from services.search.logic import epoch
 from services.search.schemas import StoriesParams, Story
@@ -35,8 +36,7 @@ def stories_request(params: StoriesParams) -> dict[str, Any]:
     return {
         "filter": stories_filter(params),
         "sort": STORIES_SORT,
-        "limit": params.limit,
-        "offset": params.offset,
+        **paging.window(params.offset, params.limit),
     }
 
 

@@ -5,8 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
-from services.search.links import DISPLAY, article_links
-from services.search.routes import SearchDeps, meili_errors
+from services.search import paging
+from services.search.deps import NOT_FOUND, SearchDeps, meili_errors
+from services.search.links import article_links, newest_request
 from services.search.schemas import THEME_SLUG, ArticleLink
 from shared import filters
 from shared.themes import Taxonomy, Topic, load_taxonomy
@@ -56,25 +57,18 @@ def _theme(topic: Topic, counts: dict[str, int]) -> Theme:
 
 
 def theme_articles_request(slug: str, limit: int, offset: int) -> dict[str, Any]:
-    """Return the search for a theme's articles, newest first."""
-    return {
-        "filter": filters.equals("themes", slug),
-        "sort": ["published_ts:desc"],
-        "limit": limit,
-        "offset": offset,
-        "attributesToRetrieve": DISPLAY,
-    }
+    """Return the search parameters for a page of a theme's articles, newest first."""
+    return newest_request(filters.equals("themes", slug), limit, offset)
 
 
 def themes_router(deps: SearchDeps) -> APIRouter:
     """Return the routes for themed lookup."""
     router = APIRouter()
-    index = deps.client.index(deps.index_uid)
     taxonomy = load_taxonomy()
 
     def counts() -> dict[str, int]:
         with meili_errors():
-            found = index.search("", {"facets": ["themes"], "limit": 0})
+            found = deps.articles.search("", {"facets": ["themes"], "limit": 0})
         return dict((found.get("facetDistribution") or {}).get("themes") or {})
 
     @router.get("/themes")
@@ -82,7 +76,7 @@ def themes_router(deps: SearchDeps) -> APIRouter:
         """The IPTC Media Topics taxonomy with the number of articles in each theme."""
         return ThemeList(themes=theme_list(taxonomy, counts(), level))
 
-    @router.get("/themes/{slug}/articles")
+    @router.get("/themes/{slug}/articles", responses=NOT_FOUND)
     def list_theme_articles(
         slug: ThemeSlug,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -93,11 +87,12 @@ def themes_router(deps: SearchDeps) -> APIRouter:
         if topic is None:
             raise HTTPException(404, f"no theme {slug!r} in the taxonomy")
         with meili_errors():
-            found = index.search("", theme_articles_request(slug, limit, offset))
+            found = deps.articles.search("", theme_articles_request(slug, limit, offset))
+        hits, total = paging.cut(found, offset, limit)
         return ThemeArticles(
-            theme=_theme(topic, {slug: int(found.get("estimatedTotalHits", 0))}),
-            articles=article_links(found["hits"]),
-            total=int(found.get("estimatedTotalHits", 0)),
+            theme=_theme(topic, {slug: total}),
+            articles=article_links(hits),
+            total=total,
         )
 
     return router

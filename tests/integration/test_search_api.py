@@ -8,8 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.search.app import create_app
-from services.search.settings import Settings
-from shared.search_client import ensure_index
+from tests.fixtures.search import search_settings, seed_indexes
 
 DAY = 86_400
 T0 = 1_394_400_000  # 2014-03-09T21:20:00Z
@@ -75,14 +74,11 @@ DOCS = [
 
 
 @pytest.fixture
-def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    for name, value in service_env.items():
-        monkeypatch.setenv(name, value)
-    settings = Settings()
-    client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
-    ensure_index(client, settings.meili_index, settings.embedding_dimensions)
-    task = client.index(settings.meili_index).add_documents(DOCS)
-    assert client.wait_for_task(task.task_uid).status == "succeeded"
+def api(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, meili_admin: meilisearch.Client
+) -> Iterator[TestClient]:
+    settings = search_settings(service_env, monkeypatch)
+    seed_indexes(meili_admin, settings, DOCS)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -104,6 +100,11 @@ def test_filters_sort_and_pagination(api: TestClient) -> None:
     assert ids(api.get("/search", params={"q": "fed", "source": "AP"})) == [2]
     assert ids(api.get("/search", params={"sort": "recent"})) == [4, 3, 2, 1]
     assert ids(api.get("/search", params={"sort": "recent", "limit": 2, "offset": 1})) == [3, 2]
+    # Totals are exact counts of every match, whatever the page (Meilisearch's page mode).
+    for offset in range(5):
+        page = api.get("/search", params={"sort": "recent", "limit": 3, "offset": offset})
+        assert ids(page) == [4, 3, 2, 1][offset : offset + 3]
+        assert page.json()["total"] == 4
     window = {"since": "2014-03-10T00:00:00Z", "until": "2014-03-11T23:00:00Z", "sort": "recent"}
     assert ids(api.get("/search", params=window)) == [3, 2]
 
@@ -157,10 +158,8 @@ def test_articles_and_related(api: TestClient) -> None:
 def test_a_missing_index_is_an_error_not_an_empty_result(
     service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in service_env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("MEILI_INDEX", "never_created_index")
-    with TestClient(create_app(Settings())) as client:
+    settings = search_settings(service_env, monkeypatch, meili_index="never_created_index")
+    with TestClient(create_app(settings)) as client:
         response = client.get("/search", params={"q": "x"})
     assert response.status_code == 503
     assert "index does not exist" in response.json()["detail"]

@@ -8,8 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.search.app import create_app
-from services.search.settings import Settings
-from shared.search_client import ensure_index, ensure_stories_index, stories_index_uid
+from tests.fixtures.search import search_settings, seed_indexes
 
 HOUR, DAY = 3_600, 86_400
 T0 = 1_394_400_000  # 2014-03-09T21:20:00Z
@@ -88,25 +87,12 @@ STORIES = [
 ]
 
 
-def settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return Settings()
-
-
-def seed(client: meilisearch.Client, uid: str, documents: list[dict[str, Any]]) -> None:
-    task = client.index(uid).add_documents(documents)
-    assert client.wait_for_task(task.task_uid).status == "succeeded"
-
-
 @pytest.fixture
-def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    settings = settings_from(service_env, monkeypatch)
-    client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
-    ensure_index(client, settings.meili_index, settings.embedding_dimensions)
-    ensure_stories_index(client, settings.meili_index)
-    seed(client, settings.meili_index, ARTICLES)
-    seed(client, stories_index_uid(settings.meili_index), STORIES)
+def api(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, meili_admin: meilisearch.Client
+) -> Iterator[TestClient]:
+    settings = search_settings(service_env, monkeypatch)
+    seed_indexes(meili_admin, settings, ARTICLES, STORIES)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -242,11 +228,10 @@ def test_invalid_story_parameters_get_422_with_the_reason(
 
 
 def test_a_missing_stories_index_is_503_not_an_empty_result(
-    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, meili_admin: meilisearch.Client
 ) -> None:
-    settings = settings_from(service_env, monkeypatch)
-    client = meilisearch.Client(settings.meili_url, settings.meili_key.get_secret_value())
-    ensure_index(client, settings.meili_index, settings.embedding_dimensions)
+    settings = search_settings(service_env, monkeypatch)
+    seed_indexes(meili_admin, settings, [])
     with TestClient(create_app(settings)) as api:
         for path in ("/stories", f"/stories/{hx(1)}"):
             response = api.get(path)

@@ -22,7 +22,7 @@ from pydantic import AliasChoices, AliasPath, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
-from shared.settings import HttpServiceSettings, ServiceSettings, WorkerSettings
+from shared.settings import CommonSettings, HttpServiceSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -157,13 +157,13 @@ def interpolate(text: str, where: str) -> str:
 
 
 @functools.cache
-def settings_class(name: str) -> type[ServiceSettings]:
+def settings_class(name: str) -> type[CommonSettings]:
     """`services.<name>.settings.Settings`."""
     module = importlib.import_module(f"services.{name}.settings")
     cls = getattr(module, "Settings", None)
     assert isinstance(cls, type), f"services/{name}/settings.py defines no class `Settings`"
-    assert issubclass(cls, ServiceSettings), (
-        f"services.{name}.settings.Settings does not subclass shared.settings.ServiceSettings"
+    assert issubclass(cls, CommonSettings), (
+        f"services.{name}.settings.Settings does not subclass shared.settings.CommonSettings"
     )
     return cls
 
@@ -249,7 +249,7 @@ def environment(name: str) -> dict[str, str]:
 
 
 @functools.cache
-def loaded_settings(name: str) -> ServiceSettings:
+def loaded_settings(name: str) -> CommonSettings:
     """The service's Settings, loaded from exactly the environment compose gives it."""
     with mock.patch.dict(os.environ, environment(name), clear=True):
         try:

@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from services.enrichment.embeddings import (
+from shared.embeddings import (
     DEFAULT_EMBEDDER,
     EMBEDDERS,
     Embedder,

@@ -9,6 +9,7 @@ from services.search.logic import (
     search_filter,
     search_request,
     to_hit,
+    wants_vector,
 )
 from services.search.pipeline import group_state, is_idle
 from services.search.schemas import GroupState, SearchParams, StreamState
@@ -25,6 +26,11 @@ def test_filters_come_from_the_allow_list_with_quoted_values() -> None:
 def test_until_a_date_includes_that_whole_day() -> None:
     clause = search_filter(SearchParams(until=date(2014, 3, 10)))
     assert clause == "(published_ts <= 1394495999)"
+    # As a reader sends it: a plain date in the query string is that day, not its midnight.
+    sent = SearchParams.model_validate({"until": "2014-03-10", "since": "2014-03-10"})
+    assert search_filter(sent) == "(published_ts >= 1394409600) AND (published_ts <= 1394495999)"
+    timed = SearchParams.model_validate({"until": "2014-03-10T12:00:00Z"})
+    assert search_filter(timed) == "(published_ts <= 1394452800)"
 
 
 def test_empty_query_and_recent_sort_by_time() -> None:
@@ -79,9 +85,22 @@ def test_entity_language_and_story_filters_quote_what_the_reader_sent() -> None:
         story="a" * 24,
     )
     assert search_filter(params) == (
-        '(entities.name = "Yellen\\" OR source = \\"x") AND (entities.type = "person") '
+        '(people = "Yellen\\" OR source = \\"x") '
         f'AND (language = "en") AND (story_id = "{"a" * 24}")'
     )
+    assert search_filter(SearchParams(entity="Fed")) == '(entities.name = "Fed")'
+    assert search_filter(SearchParams(entity_type="place")) == '(entities.type = "place")'
+
+
+def test_a_semantic_query_is_hybrid_with_its_vector() -> None:
+    params = SearchParams(q="rates", semantic_ratio=0.7)
+    assert wants_vector(params)
+    request = search_request(params, 30, [0.5, 0.5])
+    assert request["hybrid"] == {"embedder": "article", "semanticRatio": 0.7}
+    assert request["vector"] == [0.5, 0.5]
+    assert "hybrid" not in search_request(SearchParams(q="rates"), 30)
+    assert not wants_vector(SearchParams(q="  ", semantic_ratio=1.0))
+    assert not wants_vector(SearchParams(q="rates"))
 
 
 def test_invalid_language_story_or_entity_type_are_refused() -> None:

@@ -29,8 +29,8 @@ def test_stories_are_biggest_then_latest_first() -> None:
     assert request == {
         "filter": None,
         "sort": ["article_count:desc", "last_seen_ts:desc"],
-        "limit": 5,
-        "offset": 10,
+        "page": 3,
+        "hitsPerPage": 5,
     }
 
 

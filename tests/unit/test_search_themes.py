@@ -21,4 +21,4 @@ def test_theme_articles_come_newest_first_filtered_by_the_quoted_slug() -> None:
     request = theme_articles_request("sport", 20, 40)
     assert request["filter"] == 'themes = "sport"'
     assert request["sort"] == ["published_ts:desc"]
-    assert (request["limit"], request["offset"]) == (20, 40)
+    assert (request["page"], request["hitsPerPage"]) == (3, 20)

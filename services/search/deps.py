@@ -1,0 +1,77 @@
+"""What the search routes share: the clients, and Meilisearch errors as HTTP errors."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import meilisearch
+from fastapi import HTTPException
+from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError
+from meilisearch.index import Index
+from redis.asyncio import Redis
+
+from shared.embeddings import Embedder
+from shared.search_client import stories_index_uid
+from shared.streams import Streams
+
+INDEX_MISSING = "the index does not exist yet; start indexing"
+# For the OpenAPI schema: what routes answer besides 200 and 422.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such article, story, theme or entity; `detail` says which"}
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    502: {"description": "Meilisearch refused the request; `detail` gives its reason"},
+    503: {"description": "Meilisearch or Redis is unreachable, or an index does not exist yet"},
+}
+
+
+@dataclass
+class SearchDeps:
+    """The clients and settings the routes use; the Meilisearch client is set at start-up."""
+
+    index_uid: str
+    redis: "Redis"
+    streams: Streams
+    snippet_words: int
+    embedder: Embedder | None = None
+    _client: meilisearch.Client | None = None
+
+    def connect(self, client: meilisearch.Client) -> None:
+        """Use `client` (holding the search key) from now on."""
+        self._client = client
+
+    @property
+    def client(self) -> meilisearch.Client:
+        """The Meilisearch client; the app's lifespan sets it before any request."""
+        if self._client is None:
+            raise RuntimeError("the search service has not started")
+        return self._client
+
+    @property
+    def articles(self) -> Index:
+        """The articles index."""
+        return self.client.index(self.index_uid)
+
+    @property
+    def stories(self) -> Index:
+        """The stories index that goes with the articles index."""
+        return self.client.index(self.stories_uid)
+
+    @property
+    def stories_uid(self) -> str:
+        """The uid of the stories index that goes with the articles index."""
+        return stories_index_uid(self.index_uid)
+
+
+@contextmanager
+def meili_errors(missing: str = INDEX_MISSING) -> Iterator[None]:
+    """Turn Meilisearch failures into HTTP errors with the reason, never an empty result."""
+    try:
+        yield
+    except MeilisearchApiError as exc:
+        if exc.code == "index_not_found":
+            raise HTTPException(503, missing) from exc
+        raise HTTPException(502, f"search engine error: {exc.message}") from exc
+    except MeilisearchCommunicationError as exc:
+        raise HTTPException(503, "the search engine (Meilisearch) is unreachable") from exc
