@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml deploy/requirements-nodeps.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help install run test lint fmt unit integration e2e clean
+.PHONY: help install run test lint fmt unit integration e2e slow clean
 
 help:
 	@echo "make run    start Redis, Meilisearch and the five services, load the demo"
 	@echo "make test   lint, then unit, integration and e2e tests against real servers"
-	@echo "make lint | fmt | unit | integration | e2e | clean"
+	@echo "make lint | fmt | unit | integration | e2e | slow | clean"
 
 $(STAMP): pyproject.toml deploy/requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,12 @@ integration: install
 e2e: install
 	$(PYTEST) tests/e2e
 
+# The fault test: kill -9 workers, restart Redis and Meilisearch, under load (about 2 min).
+slow: install
+	$(PYTEST) tests/slow
+
 test: install lint
-	$(PYTEST) tests/unit tests/integration tests/e2e
+	$(PYTEST) tests/unit tests/integration tests/e2e tests/slow
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bench.enrichment_quality import event
@@ -68,9 +67,7 @@ async def through_redis(enricher: Enricher, events: list[ArticleIngested], size:
         server = start_redis(Path(tmp), port, appendonly=False)
         url = f"redis://127.0.0.1:{port}/0"
         try:
-            settings = Settings(
-                redis_url=url, meili_key=SecretStr("bench-key-0123456789abcdef"), batch_size=size
-            )
+            settings = Settings(redis_url=url, batch_size=size)
             broker = create_broker(settings)
             async with broker:
                 await broker.connect()
@@ -131,7 +128,7 @@ def main() -> None:
     enricher = Enricher(
         load_models(
             Settings.model_fields["embedder"].default,
-            Settings(meili_key=SecretStr("bench-key-0123456789abcdef")).theme_rules,
+            Settings().theme_rules,
         )
     )
     print(f"models loaded in {time.perf_counter() - started:.1f} s")

@@ -97,6 +97,12 @@ class System:
     index: str
     stack: Stack
     redis_url: str
+    ingest_key: str  # the API key the ingest service was started with
+
+    def ingest_client(self, timeout: float) -> httpx.Client:
+        """A client of the ingest API that sends the key."""
+        headers = {"Authorization": f"Bearer {self.ingest_key}"}
+        return httpx.Client(base_url=self.ingest, headers=headers, timeout=timeout)
 
 
 @dataclass
@@ -113,7 +119,7 @@ class Run:
     pipeline: dict[str, Any] = field(default_factory=dict)
 
 
-def service_env(redis_url: str, meili_url: str, key: str) -> dict[str, str]:
+def service_env(redis_url: str, meili_url: str, key: str, ingest_key: str) -> dict[str, str]:
     """What the services run with: our servers, default index and namespace, JSON logs."""
     return {
         "ONTHEME_ENV": "test",
@@ -121,13 +127,14 @@ def service_env(redis_url: str, meili_url: str, key: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "MEILI_URL": meili_url,
         "MEILI_MASTER_KEY": key,
+        "INGEST_API_KEYS": ingest_key,
     }
 
 
 @contextlib.contextmanager
 def running_system(workdir: Path) -> Iterator[System]:
     """Redis, Meilisearch and the five services in `workdir` on free ports; stopped on exit."""
-    key = secrets.token_urlsafe(24)
+    key, ingest_key = secrets.token_urlsafe(24), secrets.token_hex(32)
     with contextlib.ExitStack() as cleanup:
         redis_port, meili_port = free_port(), free_port()
         redis = start_redis(workdir / "redis", redis_port, appendonly=False)
@@ -137,19 +144,21 @@ def running_system(workdir: Path) -> Iterator[System]:
         cleanup.callback(meili.stop)
         meili_url = f"http://127.0.0.1:{meili_port}"
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        env = service_env(redis_url, meili_url, key)
+        env = service_env(redis_url, meili_url, key, ingest_key)
         ports = {"ingest_port": free_port(), "search_port": free_port()}
         stack = start_stack(env, workdir / "logs", **ports)
         cleanup.callback(stack.stop)
         headers = {"Authorization": f"Bearer {key}", "Connection": "close"}
         client = cleanup.enter_context(httpx.Client(base_url=meili_url, headers=headers))
         urls = stack.urls
-        yield System(urls["ingest"], urls["search"], client, "articles", stack, redis_url)
+        yield System(
+            urls["ingest"], urls["search"], client, "articles", stack, redis_url, ingest_key
+        )
 
 
 def ingest(system: System, rows: Sequence[Row], run: Run) -> None:
     """POST the rows, labels stripped, in batches; map each accepted article id to its row."""
-    with httpx.Client(base_url=system.ingest, timeout=120) as client:
+    with system.ingest_client(timeout=120) as client:
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
             response = client.post("/articles/batch", json=[row.payload for row in chunk])

@@ -98,7 +98,7 @@ def load_rows(data: Path, count: int) -> list[Row]:
 def send_paced(system: System, rows: Sequence[Row], rate: float) -> Paced:
     """POST each row to /articles, row i due at start + i / rate on the monotonic clock."""
     paced = Paced()
-    with httpx.Client(base_url=system.ingest, timeout=30) as client:
+    with system.ingest_client(timeout=30) as client:
         start = time.monotonic()
         for i, row in enumerate(rows):
             wait = start + i / rate - time.monotonic()

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.consume import marker, undecodable
 from shared.settings import CommonSettings
 from shared.streams import Streams
 
@@ -27,6 +28,23 @@ class LogContextMiddleware(BaseMiddleware):
             message_id=msg.message_id, correlation_id=msg.correlation_id
         ):
             return await call_next(msg)
+
+
+async def tolerant_parser(
+    message: Any, original_parser: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """Parse a batch as FastStream does, with undecodable entries replaced by a marker.
+
+    FastStream fails a whole batch on one entry that is not UTF-8; the marker lets the rest
+    through and tells validation why that one is dead-lettered.
+    """
+    entries = message.get("data")
+    if isinstance(entries, list):
+        for position, fields in enumerate(entries):
+            reason = undecodable(fields)
+            if reason is not None:
+                entries[position] = marker(reason, fields)
+    return await original_parser(message)
 
 
 def create_broker(settings: CommonSettings, *, graceful_timeout: float = 15.0) -> RedisBroker:

@@ -1,11 +1,12 @@
-"""What every stream worker does with a batch: validate each event, dead-letter the bad ones."""
+"""What every stream worker does with a batch: decode each entry, dead-letter the bad ones."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import structlog
+from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 
@@ -13,6 +14,19 @@ from shared.events import EventDeadLettered
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 log = structlog.stdlib.get_logger(__name__)
+DATA_FIELD = b"__data__"
+# An entry no JSON decoder can read is replaced by this marker, so one bad entry never
+# breaks the decoding of its whole batch; validation then dead-letters it with the cause.
+UNDECODABLE = "__undecodable__"
+MAX_ORIGINAL_BYTES = 100_000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stream entry: its id and its decoded body."""
+
+    id: str
+    body: Any
 
 
 @dataclass
@@ -23,30 +37,86 @@ class Checked(Generic[ModelT]):
     rejected: list[EventDeadLettered] = field(default_factory=list)
 
 
-def _dump(body: Any) -> str:
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def payload(fields: Mapping[bytes, bytes]) -> bytes | None:
+    """Return an entry's body bytes (FastStream's envelope or raw JSON), None if it has none."""
+    data = fields.get(DATA_FIELD)
+    if data is None:
+        return None
+    body, _headers = BinaryMessageFormatV1.parse(data)
+    return body
+
+
+def undecodable(fields: Mapping[bytes, bytes]) -> str | None:
+    """Return why an entry cannot be decoded as text, or None when it can."""
+    try:
+        body = payload(fields)
+    except Exception as exc:  # noqa: BLE001 - a corrupt envelope: whatever the parser raised
+        return f"corrupt envelope: {exc}"
+    if body is None:
+        return f"no {DATA_FIELD.decode()} field (fields: {sorted(_text(k) for k in fields)[:10]})"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text: {exc}"
+    return None
+
+
+def marker(reason: str, fields: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
+    """Return entry fields that decode to the undecodable marker, keeping what was sent."""
+    sent = {_text(k): repr(v[:MAX_ORIGINAL_BYTES]) for k, v in fields.items()}
+    body = {UNDECODABLE: reason, "fields": sent}
+    return {DATA_FIELD: json.dumps(body).encode()}
+
+
+def decode(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Entry:
+    """Return an entry decoded as a consumer would see it: JSON, else text, else the marker."""
+    reason = undecodable(fields)
+    if reason is not None:
+        fields = marker(reason, fields)
+    text = (payload(fields) or b"").decode("utf-8")
+    try:
+        return Entry(_text(entry_id), json.loads(text))
+    except json.JSONDecodeError:
+        return Entry(_text(entry_id), text)
+
+
+def dump_body(body: Any) -> str:
+    """Return a body as JSON text for a dead letter, or its repr when it is not JSON."""
     try:
         return json.dumps(body, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return repr(body)
 
 
+def _reason(body: Any, exc: ValidationError) -> str:
+    if isinstance(body, dict) and UNDECODABLE in body:
+        return f"not decodable: {body[UNDECODABLE]}"
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or '<event>'}: {e['msg']}" for e in exc.errors()
+    )
+
+
 def check_batch(
-    model: type[ModelT], bodies: Sequence[Any], *, service: str, stream: str
+    model: type[ModelT], entries: Sequence[Entry], *, service: str, stream: str
 ) -> Checked[ModelT]:
-    """Validate each body on its own, so one bad event never blocks the others."""
+    """Validate each entry on its own, so one bad event never blocks the others."""
     checked: Checked[ModelT] = Checked()
-    for body in bodies:
+    for entry in entries:
         try:
-            checked.valid.append(model.model_validate(body))
+            checked.valid.append(model.model_validate(entry.body))
         except ValidationError as exc:
-            reason = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or '<event>'}: {e['msg']}" for e in exc.errors()
+            letter = EventDeadLettered(
+                service=service,
+                stream=stream,
+                message_id=entry.id,
+                error=_reason(entry.body, exc),
+                original=dump_body(entry.body),
             )
-            checked.rejected.append(
-                EventDeadLettered(
-                    service=service, stream=stream, error=reason, original=_dump(body)
-                )
-            )
+            checked.rejected.append(letter)
     return checked
 
 

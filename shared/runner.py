@@ -1,10 +1,13 @@
 """Process entry points: load settings, configure logging once, run the app."""
 
 import asyncio
+import io
+import signal
 import sys
 from collections.abc import Callable
 from typing import TypeVar
 
+import structlog
 import uvicorn
 from fastapi import FastAPI
 from faststream import FastStream
@@ -12,6 +15,8 @@ from pydantic import ValidationError
 
 from shared.logging import configure_logging
 from shared.settings import CommonSettings, HttpServiceSettings
+
+log = structlog.stdlib.get_logger(__name__)
 
 SettingsT = TypeVar("SettingsT", bound=CommonSettings)
 HttpSettingsT = TypeVar("HttpSettingsT", bound=HttpServiceSettings)
@@ -36,7 +41,20 @@ def run_worker(
     """Run a stream worker until SIGINT or SIGTERM, then shut down gracefully."""
     settings = load_settings(settings_cls)
     configure_logging(service, settings.log_level, settings.log_format)
-    asyncio.run(create_app(settings).run())
+    asyncio.run(_serve(create_app(settings)))
+
+
+async def _serve(app: FastStream) -> None:
+    # `kill -USR1 PID` logs what every task of a worker is waiting on: for stuck workers.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _log_tasks)
+    await app.run()
+
+
+def _log_tasks() -> None:
+    for task in asyncio.all_tasks():
+        stack = io.StringIO()
+        task.print_stack(limit=12, file=stack)
+        log.warning("task", task=task.get_name(), stack=stack.getvalue())
 
 
 def run_http(

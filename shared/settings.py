@@ -82,9 +82,18 @@ class HttpServiceSettings(CommonSettings):
     port: int = Field(default=8000, ge=1, le=65535)
 
 
-class WorkerSettings(ServiceSettings):
-    """Settings of a stream worker."""
+class WorkerSettings(CommonSettings):
+    """Settings of a stream worker: batches, retries, dead letters, retention."""
 
     batch_size: int = Field(default=100, ge=1, le=1000)
     # Touched while the worker is healthy; container healthchecks read its age.
     heartbeat_file: Path | None = Field(default=None, validation_alias="HEARTBEAT_FILE")
+    # Deliveries that fail before an event goes to the dead-letter stream.
+    max_deliveries: int = Field(default=5, ge=1, le=100)
+    # How long a message may sit pending before a live consumer takes it over (a crashed
+    # consumer's, or a failed one's: doubled after each delivery).
+    reclaim_idle_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    # Longest wait between retries while Redis or Meilisearch is unavailable.
+    retry_cap_seconds: float = Field(default=30.0, gt=0, le=3_600)
+    # Streams keep this much history (XTRIM MINID), which `ontheme reindex` rebuilds from.
+    retention_days: float = Field(default=7.0, gt=0, validation_alias="STREAM_RETENTION_DAYS")

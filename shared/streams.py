@@ -51,6 +51,10 @@ class Streams:
         """Redis set of every article id accepted so far (exact-duplicate check)."""
         return f"{self.namespace}articles.seen"
 
+    def delivery_errors(self, stream: str, group: str) -> str:
+        """Redis hash of the last error of each message a group failed to process."""
+        return f"{stream}:{group}:errors"
+
     def groups(self) -> dict[str, tuple[str, ...]]:
         """Return the topology with namespaced stream names."""
         return {self.name(stream): groups for stream, groups in TOPOLOGY.items()}

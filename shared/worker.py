@@ -1,23 +1,30 @@
-"""Wiring shared by the stream workers: broker, Redis, groups, heartbeat, AsyncAPI."""
+"""Wiring shared by the stream workers: broker, Redis, groups, delivery, reaper, heartbeat."""
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from faststream import FastStream
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
 from faststream.specification import AsyncAPI
 from redis.asyncio import Redis
 
-from shared.broker import create_broker, create_redis, ensure_groups
+from shared.broker import create_broker, create_redis, ensure_groups, tolerant_parser
+from shared.consume import Entry
+from shared.delivery import Delivery, Process
 from shared.heartbeat import heartbeat
+from shared.reaper import Reaper
 from shared.settings import WorkerSettings
 from shared.streams import Streams, consumer_name
+from shared.upkeep import upkeep
 
 
 @dataclass
 class Worker:
-    """The connections one worker process holds."""
+    """The connections one worker process holds, and what runs beside its subscribers."""
 
     service: str
     settings: WorkerSettings
@@ -25,6 +32,8 @@ class Worker:
     redis: "Redis"
     streams: Streams
     consumer: str
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    reapers: list[Reaper] = field(default_factory=list)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
 
@@ -40,12 +49,47 @@ def create_worker(service: str, settings: WorkerSettings) -> Worker:
     )
 
 
+def consume(worker: Worker, stream: str, group: str, process: Process) -> None:
+    """Subscribe `process` to a stream in a group: batches, retries, reclaims, dead letters."""
+    settings = worker.settings
+    delivery = Delivery(
+        redis=worker.redis,
+        stream=stream,
+        group=group,
+        consumer=worker.consumer,
+        errors_key=worker.streams.delivery_errors(stream, group),
+        reclaim_idle_ms=int(settings.reclaim_idle_seconds * 1000),
+        retry_cap_seconds=settings.retry_cap_seconds,
+        stopping=worker.stopping,
+    )
+    sub = StreamSub(
+        stream, group=group, consumer=worker.consumer, batch=True, max_records=settings.batch_size
+    )
+
+    @worker.broker.subscriber(stream=sub, parser=tolerant_parser, title=f"{stream}:{group}")
+    async def handle(bodies: list[Any], message: RedisBatchStreamMessage) -> None:
+        ids = message.raw_message["message_ids"]
+        entries = [Entry(_text(i), body) for i, body in zip(ids, bodies, strict=True)]
+        await delivery.run(process, entries)
+
+    worker.reapers.append(
+        Reaper(
+            delivery=delivery,
+            process=process,
+            service=worker.service,
+            dead_letter_stream=worker.streams.dead_letter,
+            max_deliveries=settings.max_deliveries,
+            batch=settings.batch_size,
+        )
+    )
+
+
 def create_worker_app(
     worker: Worker,
     groups: Iterable[str],
     on_startup: Callable[[], Awaitable[None]] | None = None,
 ) -> FastStream:
-    """Return the FastStream app: groups created before subscribing, heartbeat while up."""
+    """Return the FastStream app: groups created before subscribing, then upkeep and heartbeat."""
     wanted = tuple(groups)
 
     async def start() -> None:
@@ -54,9 +98,13 @@ def create_worker_app(
             await on_startup()
 
     async def beat() -> None:
-        await worker._stack.enter_async_context(
-            heartbeat(worker.settings.heartbeat_file, worker.redis)
-        )
+        stack = worker._stack
+        await stack.enter_async_context(heartbeat(worker.settings.heartbeat_file, worker.redis))
+        await stack.enter_async_context(upkeep(worker.reapers, worker.settings, worker.stopping))
+
+    async def stopping() -> None:
+        # Before the broker drains its handlers: retries give up, upkeep stops sweeping.
+        worker.stopping.set()
 
     async def stop() -> None:
         await worker._stack.aclose()
@@ -66,6 +114,11 @@ def create_worker_app(
         worker.broker,
         on_startup=[start],
         after_startup=[beat],
+        on_shutdown=[stopping],
         after_shutdown=[stop],
         specification=AsyncAPI(worker.broker, title=f"ontheme {worker.service}"),
     )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

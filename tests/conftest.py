@@ -12,7 +12,7 @@ from shared.search_client import stories_index_uid
 
 pytest_plugins = ["tests.fixtures.servers"]
 
-TIERS = ("integration", "e2e")
+TIERS = ("integration", "e2e", "slow")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,6 +45,7 @@ def service_env(
         "MEILI_INDEX": index,
         "ONTHEME_NAMESPACE": namespace,
         "LOG_FORMAT": "json",
+        "INGEST_API_KEYS": uuid.uuid4().hex,
     }
     meili = meilisearch.Client(url, key)
     meili.delete_index(index)

@@ -34,11 +34,12 @@ class LoadResult:
         return text
 
 
-def load_sample(ingest_url: str, sample: Path = SAMPLE) -> LoadResult:
+def load_sample(ingest_url: str, api_key: str, sample: Path = SAMPLE) -> LoadResult:
     """POST the sample to /articles/batch in chunks; failures are counted, never raised."""
     articles = [json.loads(line) for line in sample.read_text().splitlines() if line.strip()]
     result = LoadResult()
-    with httpx.Client(base_url=ingest_url, timeout=TIMEOUT_S) as client:
+    headers = {"Authorization": f"Bearer {api_key}"}
+    with httpx.Client(base_url=ingest_url, headers=headers, timeout=TIMEOUT_S) as client:
         for start in range(0, len(articles), BATCH):
             chunk = articles[start : start + BATCH]
             try:

@@ -11,16 +11,11 @@ from types import FrameType
 from deploy.native.backends import Backends, display_url, start_backends
 from deploy.native.binaries import BinaryError, meilisearch_binary, valkey_binary
 from deploy.native.demo import SAMPLE, load_sample
-from deploy.native.local import (
-    RunConfig,
-    UsageError,
-    check_ports,
-    hold_lock,
-    load_local_env,
-    read_config,
-)
+from deploy.native.keys import load_local_env
+from deploy.native.local import RunConfig, UsageError, check_ports, hold_lock, read_config
 from deploy.native.process import ServerError
 from deploy.native.stack import Stack, start_stack
+from services.ingest.settings import API_KEYS_VAR, split_keys
 
 WATCH_S = 0.5
 
@@ -72,13 +67,18 @@ def say(message: str, *, error: bool = False) -> None:
 def _serve(config: RunConfig) -> None:
     env_file = config.data_dir / "local.env"
     local_env, created = load_local_env(env_file)
-    say(f"{'created' if created else 'using'} {env_file} (the local Meilisearch master key)")
+    say(
+        f"{'created' if created else 'using'} {env_file} "
+        "(the local Meilisearch master key and ingest API key)"
+    )
+    # A key set in the environment wins, as REDIS_URL and MEILI_URL do.
+    ingest_keys = config.ingest_keys or local_env[API_KEYS_VAR]
     with contextlib.ExitStack() as cleanup:
         try:
             backends = start_backends(config, local_env["MEILI_MASTER_KEY"], cleanup)
-            stack = _start_services(config, backends)
+            stack = _start_services(config, backends, ingest_keys)
             cleanup.callback(stack.stop)
-            _announce(config, backends, stack)
+            _announce(config, backends, stack, split_keys(ingest_keys)[0])
             _watch(backends, stack)
         except Interrupted:
             say("stopping ontheme...")
@@ -93,7 +93,7 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def _start_services(config: RunConfig, backends: Backends) -> Stack:
+def _start_services(config: RunConfig, backends: Backends, ingest_keys: str) -> Stack:
     say("starting the services...")
     env = {
         "ONTHEME_ENV": "development",
@@ -101,6 +101,7 @@ def _start_services(config: RunConfig, backends: Backends) -> Stack:
         "REDIS_URL": backends.redis_url,
         "MEILI_URL": backends.meili_url,
         "MEILI_MASTER_KEY": backends.meili_key,
+        API_KEYS_VAR: ingest_keys,
     }
     return start_stack(
         env,
@@ -110,16 +111,19 @@ def _start_services(config: RunConfig, backends: Backends) -> Stack:
     )
 
 
-def _announce(config: RunConfig, backends: Backends, stack: Stack) -> None:
+def _announce(config: RunConfig, backends: Backends, stack: Stack, ingest_key: str) -> None:
     search, ingest = stack.urls["search"], stack.urls["ingest"]
-    say(str(load_sample(ingest, SAMPLE)))
-    key_note = "" if config.meili_url else f" (master key in {config.data_dir / 'local.env'})"
+    say(str(load_sample(ingest, ingest_key, SAMPLE)))
+    env_file = config.data_dir / "local.env"
+    key_note = "" if config.meili_url else f" (master key in {env_file})"
+    where = f"{API_KEYS_VAR} from the environment" if config.ingest_keys else f"in {env_file}"
     say(
         "\nontheme is running. Stop it with Ctrl-C.\n"
         f"  search       {search}/search?q=netflix\n"
         f"  search API   {search}/docs\n"
         f"  pipeline     {search}/pipeline\n"
         f"  ingest API   {ingest}/docs (POST {ingest}/articles)\n"
+        f"  ingest key   {where} (send `Authorization: Bearer KEY`)\n"
         f"  meilisearch  {display_url(backends.meili_url)}{key_note}\n"
         f"  redis        {display_url(backends.redis_url)}\n"
         f"  logs         {config.data_dir / 'logs'}/"

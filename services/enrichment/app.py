@@ -1,19 +1,17 @@
 """Enrichment worker wiring: ingested articles in, enriched articles out."""
 
 import asyncio
-from typing import Any
 
 import structlog
 from faststream import FastStream
-from faststream.redis import StreamSub
 
 from services.enrichment.pipeline import Enricher, load_models
 from services.enrichment.settings import Settings
 from shared.broker import publish_many
-from shared.consume import check_batch, dead_letter
+from shared.consume import Entry, check_batch, dead_letter
 from shared.events import ArticleEnriched, ArticleIngested
 from shared.streams import ENRICHMENT_GROUP
-from shared.worker import create_worker, create_worker_app
+from shared.worker import consume, create_worker, create_worker_app
 
 SERVICE = "enrichment"
 log = structlog.stdlib.get_logger(__name__)
@@ -28,18 +26,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> FastStre
         stream=streams.enriched, schema=ArticleEnriched, title="articles.enriched"
     )
 
-    @worker.broker.subscriber(
-        stream=StreamSub(
-            streams.ingested,
-            group=ENRICHMENT_GROUP,
-            consumer=worker.consumer,
-            batch=True,
-            max_records=settings.batch_size,
-        ),
-        title="articles.ingested:enrichment",
-    )
-    async def on_ingested(bodies: list[Any]) -> None:
-        checked = check_batch(ArticleIngested, bodies, service=SERVICE, stream=streams.ingested)
+    async def on_ingested(entries: list[Entry]) -> None:
+        checked = check_batch(ArticleIngested, entries, service=SERVICE, stream=streams.ingested)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         # The models hold the CPU for a while: off the event loop, so heartbeats go on.
         enriched = await asyncio.to_thread(loaded[0].enrich, checked.valid)
@@ -49,6 +37,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> FastStre
             article_ids=[e.article.id for e in enriched],
             rejected=len(checked.rejected),
         )
+
+    consume(worker, streams.ingested, ENRICHMENT_GROUP, on_ingested)
 
     async def load() -> None:
         if not loaded:

@@ -1,19 +1,17 @@
 """Indexing worker wiring: enriched articles in, Meilisearch documents out."""
 
 import asyncio
-from typing import Any
 
 import structlog
 from faststream import FastStream
-from faststream.redis import StreamSub
 
 from services.indexing.logic import to_documents
 from services.indexing.settings import Settings
-from shared.consume import check_batch, dead_letter
+from shared.consume import Entry, check_batch, dead_letter
 from shared.events import ArticleEnriched
 from shared.search_client import create_search_client, ensure_index
 from shared.streams import INDEXING_GROUP
-from shared.worker import create_worker, create_worker_app
+from shared.worker import consume, create_worker, create_worker_app
 
 SERVICE = "indexing"
 log = structlog.stdlib.get_logger(__name__)
@@ -26,18 +24,8 @@ def create_app(settings: Settings) -> FastStream:
     client = create_search_client(settings, timeout=30)
     index = client.index(settings.meili_index)
 
-    @worker.broker.subscriber(
-        stream=StreamSub(
-            streams.enriched,
-            group=INDEXING_GROUP,
-            consumer=worker.consumer,
-            batch=True,
-            max_records=settings.batch_size,
-        ),
-        title="articles.enriched:indexing",
-    )
-    async def on_enriched(bodies: list[Any]) -> None:
-        checked = check_batch(ArticleEnriched, bodies, service=SERVICE, stream=streams.enriched)
+    async def on_enriched(entries: list[Entry]) -> None:
+        checked = check_batch(ArticleEnriched, entries, service=SERVICE, stream=streams.enriched)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         documents = to_documents(checked.valid)
         if documents:
@@ -45,6 +33,8 @@ def create_app(settings: Settings) -> FastStream:
             # upsert by id is idempotent, so a replay never indexes an article twice.
             task = await asyncio.to_thread(index.update_documents, documents, "id")
             log.info("indexed", article_ids=[d["id"] for d in documents], task_uid=task.task_uid)
+
+    consume(worker, streams.enriched, INDEXING_GROUP, on_enriched)
 
     async def prepare_index() -> None:
         await asyncio.to_thread(

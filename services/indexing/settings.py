@@ -1,10 +1,10 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import WorkerSettings
+from shared.settings import ServiceSettings, WorkerSettings
 
 
-class Settings(WorkerSettings):
+class Settings(WorkerSettings, ServiceSettings):
     """Indexing worker settings (env prefix INDEXING_)."""
 
     model_config = SettingsConfigDict(env_prefix="INDEXING_")

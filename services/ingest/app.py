@@ -5,15 +5,17 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Body, FastAPI, HTTPException, status
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, status
 from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 
+from services.ingest.auth import UNAUTHORIZED, ApiKeys, require_api_key
 from services.ingest.logic import parse_batch, to_article
 from services.ingest.schemas import Accepted, ArticleIn, BatchResult, Rejected
 from services.ingest.settings import Settings
 from services.ingest.store import Acceptor
 from shared.broker import create_broker, create_redis
+from shared.errors import hide_internal_errors
 from shared.events import Article, ArticleIngested
 from shared.http import BodyLimitMiddleware
 from shared.streams import Streams
@@ -27,8 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
     broker = create_broker(settings)
     redis = create_redis(settings)
     streams = Streams(settings.namespace)
-    publisher = broker.publisher(stream=streams.ingested, schema=ArticleIngested)
-    acceptor = Acceptor(redis=redis, publisher=publisher, seen_key=streams.seen_ids)
+    # Declared for the AsyncAPI document; the acceptor writes the events itself, atomically.
+    broker.publisher(stream=streams.ingested, schema=ArticleIngested)
+    acceptor = Acceptor(redis=redis, stream=streams.ingested, seen_key=streams.seen_ids)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +46,12 @@ def create_app(settings: Settings) -> FastAPI:
         limits={"/articles/batch": settings.max_batch_bytes},
         default=settings.max_article_bytes,
     )
+    hide_internal_errors(app)
+    # Every write goes through this router, so none can be added without the key check.
+    writes = APIRouter(
+        dependencies=[Depends(require_api_key(ApiKeys(settings.api_key_values)))],
+        responses=UNAUTHORIZED,
+    )
 
     async def accept(articles: list[Article]) -> list[bool]:
         try:
@@ -51,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
             log.warning("redis unavailable", error=str(exc))
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
 
-    @app.post("/articles", status_code=status.HTTP_202_ACCEPTED)
+    @writes.post("/articles", status_code=status.HTTP_202_ACCEPTED)
     async def post_article(item: ArticleIn) -> Accepted:
         """Accept one article; `duplicate` is true when its id was accepted before."""
         article = to_article(item)
@@ -60,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("article accepted", duplicate=not is_new)
         return Accepted(id=article.id, duplicate=not is_new)
 
-    @app.post("/articles/batch", status_code=status.HTTP_202_ACCEPTED)
+    @writes.post("/articles/batch", status_code=status.HTTP_202_ACCEPTED)
     async def post_batch(items: Annotated[list[Any], Body()]) -> BatchResult:
         """Accept up to `max_batch` articles; each bad item is rejected on its own."""
         if len(items) > settings.max_batch:
@@ -80,6 +89,8 @@ def create_app(settings: Settings) -> FastAPI:
         ]
         log.info("batch accepted", items=len(items), valid=len(articles))
         return BatchResult(results=results)
+
+    app.include_router(writes)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -1,11 +1,9 @@
 """Related worker wiring: enriched articles in; related lists and stories stored."""
 
 import asyncio
-from typing import Any
 
 import structlog
 from faststream import FastStream
-from faststream.redis import StreamSub
 
 from services.related.lists import RelatedLists
 from services.related.logic import CandidateQuery
@@ -14,7 +12,7 @@ from services.related.scoring import Weights
 from services.related.settings import DAY_SECONDS, Settings
 from services.related.store import RelatedStore
 from services.related.stories import StoryRules
-from shared.consume import check_batch, dead_letter
+from shared.consume import Entry, check_batch, dead_letter
 from shared.events import ArticleEnriched
 from shared.search_client import (
     create_search_client,
@@ -23,7 +21,7 @@ from shared.search_client import (
     stories_index_uid,
 )
 from shared.streams import RELATED_GROUP
-from shared.worker import create_worker, create_worker_app
+from shared.worker import consume, create_worker, create_worker_app
 
 SERVICE = "related"
 log = structlog.stdlib.get_logger(__name__)
@@ -59,22 +57,14 @@ def create_app(settings: Settings) -> FastStream:
         rules_of(settings),
     )
 
-    @worker.broker.subscriber(
-        stream=StreamSub(
-            streams.enriched,
-            group=RELATED_GROUP,
-            consumer=worker.consumer,
-            batch=True,
-            max_records=settings.batch_size,
-        ),
-        title="articles.enriched:related",
-    )
-    async def on_enriched(bodies: list[Any]) -> None:
-        checked = check_batch(ArticleEnriched, bodies, service=SERVICE, stream=streams.enriched)
+    async def on_enriched(entries: list[Entry]) -> None:
+        checked = check_batch(ArticleEnriched, entries, service=SERVICE, stream=streams.enriched)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         if checked.valid:
             took = await processor.process(checked.valid)
             log.info("related stored", article_ids=[e.article.id for e in checked.valid], **took)
+
+    consume(worker, streams.enriched, RELATED_GROUP, on_enriched)
 
     async def prepare_indexes() -> None:
         # Related may start before indexing; both apply the same settings idempotently.

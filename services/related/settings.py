@@ -1,12 +1,12 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import WorkerSettings
+from shared.settings import ServiceSettings, WorkerSettings
 
 DAY_SECONDS = 86_400
 
 
-class Settings(WorkerSettings):
+class Settings(WorkerSettings, ServiceSettings):
     """Related worker settings (env prefix RELATED_)."""
 
     model_config = SettingsConfigDict(env_prefix="RELATED_")

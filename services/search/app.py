@@ -17,6 +17,7 @@ from services.search.stories import links_router, stories_router
 from services.search.themes import themes_router
 from shared.broker import create_redis
 from shared.embeddings import load_embedder
+from shared.errors import hide_internal_errors
 from shared.http import BodyLimitMiddleware
 from shared.streams import Streams
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPIOffline(title="ontheme search", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, limits={}, default=MAX_REQUEST_BYTES)
+    hide_internal_errors(app)
     app.include_router(search_router(deps), responses=UNAVAILABLE)
     app.include_router(links_router(deps), responses=UNAVAILABLE)
     app.include_router(stories_router(deps), responses=UNAVAILABLE)

@@ -25,7 +25,7 @@ def stack(
     redis_server: str, meili_server: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Stack, httpx.Client, httpx.Client]]:
     """Every service running as its own process on a namespace and index of its own."""
-    run = uuid.uuid4().hex[:8]
+    run, key = uuid.uuid4().hex[:8], uuid.uuid4().hex
     env = {
         "ONTHEME_ENV": "test",
         "REDIS_URL": redis_server,
@@ -34,11 +34,13 @@ def stack(
         "MEILI_INDEX": f"e2e_{run}",
         "ONTHEME_NAMESPACE": f"e2e{run}:",
         "LOG_FORMAT": "json",
+        "INGEST_API_KEYS": key,
     }
     ingest_port, search_port = free_port(), free_port()
     logs: Path = tmp_path_factory.mktemp("e2e-logs")
     running = start_stack(env, logs, ingest_port=ingest_port, search_port=search_port)
-    ingest = httpx.Client(base_url=f"http://127.0.0.1:{ingest_port}", timeout=30)
+    auth = {"Authorization": f"Bearer {key}"}
+    ingest = httpx.Client(base_url=f"http://127.0.0.1:{ingest_port}", headers=auth, timeout=30)
     search = httpx.Client(base_url=f"http://127.0.0.1:{search_port}", timeout=30)
     try:
         yield running, ingest, search
@@ -136,4 +138,21 @@ def test_bad_input_gets_a_clear_4xx_and_the_services_stay_up(
     assert response.json()["detail"]
     assert search.get("/pipeline").json()["streams"][0]["length"] == before
     assert ingest.get("/health").status_code == 200
+    running.check_alive()
+
+
+@pytest.mark.parametrize("key", [None, "not-the-key-0123456789abcdef"])
+def test_writes_without_the_key_get_401_and_publish_nothing(
+    stack: tuple[Stack, httpx.Client, httpx.Client], key: str | None
+) -> None:
+    running, ingest, search = stack
+    before = search.get("/pipeline").json()["streams"][0]["length"]
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    with httpx.Client(base_url=ingest.base_url, headers=headers, timeout=30) as anonymous:
+        response = anonymous.post("/articles", json={"title": "Not let in"})
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert set(response.json()) == {"detail"}
+        assert anonymous.get("/health").status_code == 200
+    assert search.get("/pipeline").json()["streams"][0]["length"] == before
     running.check_alive()

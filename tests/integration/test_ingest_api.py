@@ -1,4 +1,5 @@
-"""The ingest API against a real Redis: accepted, duplicate, rejected, never half-accepted."""
+"""The ingest API against a real Redis: accepted, duplicate, rejected, never half-accepted,
+and nothing at all without an API key."""
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,8 @@ from shared.streams import Streams
 def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)
-    with TestClient(create_app(Settings())) as client:
+    auth = {"Authorization": f"Bearer {service_env['INGEST_API_KEYS']}"}
+    with TestClient(create_app(Settings()), headers=auth) as client:
         yield client
 
 
@@ -99,3 +101,27 @@ def test_bad_requests_get_a_clear_4xx_and_publish_nothing(
     assert reason in response.text
     assert published() == 0  # type: ignore[operator]
     assert api.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/articles", "/articles/batch"])
+@pytest.mark.parametrize("key", [None, "not-the-key-0123456789abcdef"])
+def test_without_the_key_nothing_is_accepted_or_published(
+    api: TestClient, published: object, path: str, key: str | None
+) -> None:
+    del api.headers["authorization"]
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    body = ARTICLE if path == "/articles" else [ARTICLE]
+    response = api.post(path, json=body, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert published() == 0  # type: ignore[operator]
+    assert api.get("/health").status_code == 200
+
+
+def test_a_refused_article_is_not_marked_seen(api: TestClient, published: object) -> None:
+    key = api.headers.pop("authorization")
+    assert api.post("/articles", json=ARTICLE).status_code == 401
+    api.headers["authorization"] = key
+    # Had the refused request recorded the id, this would be taken for a duplicate.
+    assert api.post("/articles", json=ARTICLE).json()["duplicate"] is False
+    assert published() == 1  # type: ignore[operator]

@@ -16,7 +16,8 @@ import pytest
 import redis
 
 from deploy.native import binaries
-from deploy.native.local import UsageError, check_ports, hold_lock, load_local_env
+from deploy.native.keys import ingest_key, load_local_env
+from deploy.native.local import UsageError, check_ports, hold_lock
 from deploy.native.servers import ManagedProcess, ServerError, free_port, start_redis
 from tests.fixtures.servers import REPO_ROOT
 from tests.waits import wait_for_sync
@@ -48,10 +49,12 @@ def launcher(
     cwd: Path, env: Mapping[str, str], stdout: int | IO[str], stderr: int | IO[str]
 ) -> subprocess.Popen[str]:
     """`python -m deploy.native run` in `cwd`, as `make run` starts it there."""
+    # Only `env` decides whether an ingest key comes from the environment, not our shell.
+    inherited = {k: v for k, v in os.environ.items() if k != "INGEST_API_KEYS"}
     return subprocess.Popen(
         [sys.executable, "-m", "deploy.native", "run"],
         cwd=cwd,
-        env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)},
+        env={**inherited, **env, "PYTHONPATH": str(REPO_ROOT)},
         stdout=stdout,
         stderr=stderr,
         text=True,
@@ -167,9 +170,37 @@ def test_local_env_is_private_and_reused(tmp_path: Path) -> None:
     assert created
     assert path.stat().st_mode & 0o777 == 0o600
     assert len(first["MEILI_MASTER_KEY"]) >= 40
+    assert len(first["INGEST_API_KEYS"]) == 64
+    assert first["INGEST_API_KEYS"] != first["MEILI_MASTER_KEY"]
     again, created_again = load_local_env(path)
     assert not created_again
     assert again == first
+
+
+def test_local_env_of_an_older_run_gets_an_ingest_key_appended(tmp_path: Path) -> None:
+    path = tmp_path / "local.env"
+    path.write_text("# from an older run\nMEILI_MASTER_KEY=kept-master-key-0123456789")
+    path.chmod(0o600)
+    values, created = load_local_env(path)
+    assert not created
+    assert values["MEILI_MASTER_KEY"] == "kept-master-key-0123456789"
+    assert len(values["INGEST_API_KEYS"]) == 64
+    assert path.read_text().splitlines()[1:] == [
+        "MEILI_MASTER_KEY=kept-master-key-0123456789",
+        f"INGEST_API_KEYS={values['INGEST_API_KEYS']}",
+    ]
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_local_env(path)[0] == values
+
+
+def test_clients_take_the_ingest_key_from_the_environment_or_the_local_env(
+    tmp_path: Path,
+) -> None:
+    assert ingest_key(tmp_path, {}) is None
+    values, _ = load_local_env(tmp_path / ".data" / "local.env")
+    assert ingest_key(tmp_path, {}) == values["INGEST_API_KEYS"]
+    assert ingest_key(tmp_path, {"INGEST_API_KEYS": " , "}) == values["INGEST_API_KEYS"]
+    assert ingest_key(tmp_path, {"INGEST_API_KEYS": " new-key , old-key"}) == "new-key"
 
 
 def test_local_env_without_key_is_refused(tmp_path: Path) -> None:
@@ -181,10 +212,16 @@ def test_local_env_without_key_is_refused(tmp_path: Path) -> None:
 
 @pytest.fixture
 def launched(
-    tmp_path: Path, service_env: dict[str, str]
+    request: pytest.FixtureRequest, tmp_path: Path, service_env: dict[str, str]
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], Path]]:
-    """`run` against the session's servers, with its output in a file; stopped if still up."""
+    """`run` against the session's servers, with its output in a file; stopped if still up.
+
+    Parametrized (indirect) with "key from env", it gets INGEST_API_KEYS from the
+    environment; otherwise it generates its own, as a first `make run` does.
+    """
     env = {**service_env, "SEARCH_PORT": str(free_port()), "INGEST_PORT": str(free_port())}
+    if getattr(request, "param", None) != "key from env":
+        del env["INGEST_API_KEYS"]
     out = tmp_path / "run.out"
     with out.open("w") as sink:
         process = launcher(tmp_path, env, sink, subprocess.STDOUT)
@@ -207,6 +244,13 @@ def wait_up(process: subprocess.Popen[str], out: Path) -> None:
     wait_for_sync(up, within=90, what="`run` to be up")
 
 
+def post_article(env: Mapping[str, str], key: str | None) -> httpx.Response:
+    """POST one article to the launched ingest service, with `key` if there is one."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    url = f"http://127.0.0.1:{env['INGEST_PORT']}/articles"
+    return httpx.post(url, json={"title": "Keys work"}, headers=headers, timeout=30)
+
+
 def children(parent: int) -> dict[int, str]:
     """Pid and command line of each child of `parent`, from /proc."""
     found = {}
@@ -226,7 +270,14 @@ def test_run_serves_the_demo_and_stops_on_ctrl_c(
 ) -> None:
     process, env, out = launched
     wait_up(process, out)
+    local_env = tmp_path / ".data" / "local.env"
+    # The demo loader got in with the key `run` generated, and the summary says where it is.
     assert "312 accepted, 0 already present" in out.read_text()
+    assert f"ingest key   in {local_env}" in out.read_text()
+    key = ingest_key(tmp_path, {})
+    assert key is not None
+    assert post_article(env, key).status_code == 202
+    assert post_article(env, None).status_code == 401
     assert httpx.get(f"http://127.0.0.1:{env['SEARCH_PORT']}/health").status_code == 200
     assert refused(tmp_path, env) == (1, ALREADY_RUNNING.format(pid=process.pid))
     process.send_signal(signal.SIGINT)
@@ -237,11 +288,16 @@ def test_run_serves_the_demo_and_stops_on_ctrl_c(
             assert sock.connect_ex(("127.0.0.1", int(env[var]))) != 0
 
 
+@pytest.mark.parametrize("launched", ["key from env"], indirect=True)
 def test_run_stops_everything_when_a_service_dies(
-    launched: tuple[subprocess.Popen[str], dict[str, str], Path],
+    tmp_path: Path, launched: tuple[subprocess.Popen[str], dict[str, str], Path]
 ) -> None:
-    process, _, out = launched
+    process, env, out = launched
     wait_up(process, out)
+    # A key in the environment wins over the generated one.
+    assert "ingest key   INGEST_API_KEYS from the environment" in out.read_text()
+    assert "312 accepted" in out.read_text()
+    assert post_article(env, ingest_key(tmp_path, {})).status_code == 401
     services = children(process.pid)
     (worker,) = [pid for pid, cmd in services.items() if "services.related" in cmd]
     os.kill(worker, signal.SIGKILL)

@@ -35,8 +35,14 @@ INFRA_VOLUMES = {"redis": ("redis-data", "/data"), "meilisearch": ("meili-data",
 REDIS_PORT, MEILI_PORT = 6379, 7700
 RESTART = "unless-stopped"
 
-# Every package under services/ that runs as `python -m services.<name>` must run in compose.
-SERVICES = sorted(path.parent.name for path in (ROOT / "services").glob("*/__main__.py"))
+# Every package under services/ that runs as `python -m services.<name>` must run in compose,
+# except the operator's command line (`ontheme`), which runs beside it, not in it.
+NOT_SERVED = {"cli"}
+SERVICES = sorted(
+    path.parent.name
+    for path in (ROOT / "services").glob("*/__main__.py")
+    if path.parent.name not in NOT_SERVED
+)
 
 
 # --- docker-compose.yml -----------------------------------------------------------------------

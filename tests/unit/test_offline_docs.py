@@ -18,6 +18,7 @@ from services.search.settings import Settings as SearchSettings
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONTHEME_ENV", "development")
     monkeypatch.setenv("MEILI_MASTER_KEY", "a-real-secret-of-enough-length")
+    monkeypatch.setenv("INGEST_API_KEYS", "a-real-secret-of-enough-length")
 
 
 def search_app() -> FastAPI:

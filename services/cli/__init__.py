@@ -1,0 +1,1 @@
+"""The `ontheme` command line: operator tools for a running pipeline."""
