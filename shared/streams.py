@@ -51,6 +51,11 @@ class Streams:
         """Redis set of every article id accepted so far (exact-duplicate check)."""
         return f"{self.namespace}articles.seen"
 
+    @property
+    def seen_texts(self) -> str:
+        """Redis hash of text key (source and normalised text) -> the first article's id."""
+        return f"{self.namespace}articles.seen-texts"
+
     def delivery_errors(self, stream: str, group: str) -> str:
         """Redis hash of the last error of each message a group failed to process."""
         return f"{stream}:{group}:errors"

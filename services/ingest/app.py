@@ -13,7 +13,7 @@ from services.ingest.auth import UNAUTHORIZED, ApiKeys, require_api_key
 from services.ingest.logic import parse_batch, to_article
 from services.ingest.schemas import Accepted, ArticleIn, BatchResult, Rejected
 from services.ingest.settings import Settings
-from services.ingest.store import Acceptor
+from services.ingest.store import Acceptor, Admission
 from shared.broker import create_broker, create_redis
 from shared.errors import hide_internal_errors
 from shared.events import Article, ArticleIngested
@@ -31,7 +31,12 @@ def create_app(settings: Settings) -> FastAPI:
     streams = Streams(settings.namespace)
     # Declared for the AsyncAPI document; the acceptor writes the events itself, atomically.
     broker.publisher(stream=streams.ingested, schema=ArticleIngested)
-    acceptor = Acceptor(redis=redis, stream=streams.ingested, seen_key=streams.seen_ids)
+    acceptor = Acceptor(
+        redis=redis,
+        stream=streams.ingested,
+        seen_key=streams.seen_ids,
+        texts_key=streams.seen_texts,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -53,9 +58,9 @@ def create_app(settings: Settings) -> FastAPI:
         responses=UNAUTHORIZED,
     )
 
-    async def accept(articles: list[Article]) -> list[bool]:
+    async def accept(articles: list[Article]) -> list[Admission]:
         try:
-            return await acceptor.accept(articles)
+            return await acceptor.admit(articles)
         except RedisError as exc:
             log.warning("redis unavailable", error=str(exc))
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
@@ -64,10 +69,10 @@ def create_app(settings: Settings) -> FastAPI:
     async def post_article(item: ArticleIn) -> Accepted:
         """Accept one article; `duplicate` is true when its id was accepted before."""
         article = to_article(item)
-        (is_new,) = await accept([article])
-        structlog.contextvars.bind_contextvars(article_id=article.id)
-        log.info("article accepted", duplicate=not is_new)
-        return Accepted(id=article.id, duplicate=not is_new)
+        (admission,) = await accept([article])
+        structlog.contextvars.bind_contextvars(article_id=admission.id)
+        log.info("article accepted", duplicate=not admission.new)
+        return Accepted(id=admission.id, duplicate=not admission.new)
 
     @writes.post("/articles/batch", status_code=status.HTTP_202_ACCEPTED)
     async def post_batch(items: Annotated[list[Any], Body()]) -> BatchResult:
@@ -79,13 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
             )
         parsed = parse_batch(items)
         articles = [to_article(p) for p in parsed if isinstance(p, ArticleIn)]
-        fresh = iter(await accept(articles))
-        ids = iter(articles)
+        admitted = iter(await accept(articles))
         results: list[Accepted | Rejected] = [
-            Rejected(error=p)
-            if isinstance(p, str)
-            else Accepted(id=next(ids).id, duplicate=not next(fresh))
-            for p in parsed
+            Rejected(error=p) if isinstance(p, str) else _accepted(next(admitted)) for p in parsed
         ]
         log.info("batch accepted", items=len(items), valid=len(articles))
         return BatchResult(results=results)
@@ -102,3 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _accepted(admission: Admission) -> Accepted:
+    return Accepted(id=admission.id, duplicate=not admission.new)

@@ -1,5 +1,6 @@
 """Accepting articles: drop exact duplicates and publish the new ones, in one atomic step."""
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,21 +11,52 @@ from redis.asyncio import Redis
 from shared.consume import DATA_FIELD
 from shared.events import Article, ArticleIngested
 
-# Marking an id seen and publishing its event happen together or not at all: a crash or a
-# lost connection between the two would otherwise leave an id that is "seen" but never
+# Marking an article seen and publishing its event happen together or not at all: a crash or
+# a lost connection between the two would otherwise leave an id that is "seen" but never
 # published, and the client's retry would be answered "duplicate" for an article nobody has.
+# An article is a duplicate when its id (canonical URL) was seen, or when the same source
+# sent the same text before (its text key); either way the answer names the first id.
 ACCEPT_SCRIPT = """
-local accepted = {}
-for i = 1, #ARGV - 1, 2 do
-  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
-    redis.call('XADD', KEYS[2], '*', ARGV[#ARGV], ARGV[i + 1])
-    accepted[#accepted + 1] = 1
+local answer = {}
+for i = 1, #ARGV - 1, 3 do
+  local id, text_key, existing = ARGV[i], ARGV[i + 1], false
+  if redis.call('SISMEMBER', KEYS[1], id) == 1 then
+    existing = id
+  elseif text_key ~= '' then
+    existing = redis.call('HGET', KEYS[3], text_key)
+  end
+  if existing then
+    answer[#answer + 1] = existing
+    answer[#answer + 1] = 0
   else
-    accepted[#accepted + 1] = 0
+    redis.call('SADD', KEYS[1], id)
+    if text_key ~= '' then redis.call('HSET', KEYS[3], text_key, id) end
+    redis.call('XADD', KEYS[2], '*', ARGV[#ARGV], ARGV[i + 2])
+    answer[#answer + 1] = id
+    answer[#answer + 1] = 1
   end
 end
-return accepted
+return answer
 """
+# Shorter texts (a bare headline) say too little to call two articles the same.
+MIN_TEXT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What became of an article: the id it is known by, and whether it was new."""
+
+    id: str
+    new: bool
+
+
+def text_key(article: Article) -> str:
+    """Return the key of an article's normalised text from its source; empty if too short."""
+    text = " ".join((article.body or article.description or "").split()).casefold()
+    if len(text) < MIN_TEXT_CHARS:
+        return ""
+    source = " ".join((article.source or "").split()).casefold()
+    return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:32]
 
 
 async def envelope(event: ArticleIngested) -> bytes:
@@ -45,14 +77,25 @@ class Acceptor:
     stream: str
     seen_key: str
 
-    async def accept(self, articles: Sequence[Article]) -> list[bool]:
-        """Publish the articles not seen before; return, per article, whether it was new."""
+    texts_key: str
+
+    async def admit(self, articles: Sequence[Article]) -> list[Admission]:
+        """Publish the articles not seen before; say, per article, its id and if it was new."""
         if not articles:
             return []
         args: list[str | bytes] = []
         for article in articles:
-            args += [article.id, await envelope(ArticleIngested(article=article))]
+            payload = await envelope(ArticleIngested(article=article))
+            args += [article.id, text_key(article), payload]
         args.append(DATA_FIELD)
         script = self.redis.register_script(ACCEPT_SCRIPT)
-        flags = await script(keys=[self.seen_key, self.stream], args=args)
-        return [bool(flag) for flag in flags]
+        flat = await script(keys=[self.seen_key, self.stream, self.texts_key], args=args)
+        return [Admission(_text(flat[i]), bool(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    async def accept(self, articles: Sequence[Article]) -> list[bool]:
+        """Publish the articles not seen before; return, per article, whether it was new."""
+        return [admission.new for admission in await self.admit(articles)]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

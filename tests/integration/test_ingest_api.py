@@ -60,6 +60,25 @@ def test_concurrent_requests_for_one_article_publish_it_once(
     assert published() == 1  # type: ignore[operator]
 
 
+TEXT = "The central bank held its key rate steady on Monday. " * 6
+
+
+def test_the_same_text_from_the_same_source_is_a_duplicate_of_the_first(
+    api: TestClient, published: object
+) -> None:
+    first = api.post("/articles", json={**ARTICLE, "url": "https://news.example/a", "body": TEXT})
+    # The same story at another address of the same outlet, spacing and case aside.
+    moved = {**ARTICLE, "url": "https://news.example/amp/a", "body": "  " + TEXT.upper()}
+    again = api.post("/articles", json=moved)
+    assert again.json() == {"id": first.json()["id"], "duplicate": True}
+    # Syndicated: the same text from another publisher is an article of its own.
+    other = {**ARTICLE, "url": "https://other.example/a", "source": "Other", "body": TEXT}
+    syndicated = api.post("/articles", json=other).json()
+    assert syndicated["duplicate"] is False
+    assert syndicated["id"] != first.json()["id"]
+    assert published() == 2  # type: ignore[operator]
+
+
 def test_a_batch_answers_in_input_order_and_bad_items_stand_alone(
     api: TestClient, published: object
 ) -> None:

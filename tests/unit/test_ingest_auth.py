@@ -10,7 +10,7 @@ from structlog.testing import capture_logs
 import services.ingest.app as ingest_app
 from services.ingest.auth import INVALID, MISSING, ApiKeys
 from services.ingest.settings import Settings
-from services.ingest.store import Acceptor
+from services.ingest.store import Acceptor, Admission
 from shared.errors import INTERNAL
 from shared.events import Article
 
@@ -32,11 +32,11 @@ def accepted(monkeypatch: pytest.MonkeyPatch) -> list[Article]:
     """What the app handed on for publishing; no Redis or broker is reached."""
     handed: list[Article] = []
 
-    async def accept(_self: Acceptor, articles: Sequence[Article]) -> list[bool]:
+    async def admit(_self: Acceptor, articles: Sequence[Article]) -> list[Admission]:
         handed.extend(articles)
-        return [True] * len(articles)
+        return [Admission(article.id, new=True) for article in articles]
 
-    monkeypatch.setattr(Acceptor, "accept", accept)
+    monkeypatch.setattr(Acceptor, "admit", admit)
     monkeypatch.setattr(ingest_app, "create_redis", lambda _settings: FakeRedis())
     return handed
 
@@ -174,10 +174,10 @@ def test_an_oversized_request_without_a_key_is_refused_but_never_500(
 def test_an_unexpected_error_answers_a_short_json_500_without_a_traceback(
     accepted: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(_self: Acceptor, _articles: Sequence[Article]) -> list[bool]:
+    async def broken(_self: Acceptor, _articles: Sequence[Article]) -> list[Admission]:
         raise RuntimeError("boom in /srv/ontheme/secret_module.py")
 
-    monkeypatch.setattr(Acceptor, "accept", broken)
+    monkeypatch.setattr(Acceptor, "admit", broken)
     api = client(raise_server_exceptions=False)
     response = api.post("/articles", json=ARTICLE, headers=bearer(KEY))
     assert response.status_code == 500
