@@ -15,6 +15,7 @@ from shared.search_client import ensure_index, ensure_stories_index, stories_ind
 TASKS_PER_QUERY = 100
 POLL_S = 0.2
 TELL_EVERY_S = 5.0
+QUIET_S = 60.0
 # No task finished for this long: Meilisearch is stuck. Generous: it may index everything
 # enqueued as one batch, which took minutes for 100k articles here.
 STALL_S = 3600.0
@@ -92,16 +93,17 @@ def _count(client: meilisearch.Client, tasks: list[int], statuses: list[str]) ->
 
 def wait_tasks(client: meilisearch.Client, tasks: list[int], say: Callable[[str], None]) -> None:
     """Wait until Meilisearch has processed every task; raise if one did not succeed."""
-    last, moved, told = -1, time.monotonic(), time.monotonic()
+    last, told, moved = len(tasks), time.monotonic(), time.monotonic()
     while left := _count(client, tasks, ["enqueued", "processing"])[0]:
         now = time.monotonic()
-        if left != last:
-            last, moved = left, now
+        moved = now if left != last else moved
         if now - moved > STALL_S:
             raise RebuildError(f"Meilisearch finished no task for {STALL_S:.0f} s")
-        if now - told >= TELL_EVERY_S:
+        # Told when a batch lands, and now and then while a long one runs.
+        if (left != last and now - told >= TELL_EVERY_S) or now - told >= QUIET_S:
             say(f"  Meilisearch: {len(tasks) - left:,} of {len(tasks):,} batches indexed")
             told = now
+        last = left
         time.sleep(POLL_S)
     failed, first = _count(client, tasks, ["failed", "canceled"])
     if failed:

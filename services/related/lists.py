@@ -58,7 +58,7 @@ class RelatedLists:
             for article_id in ids:
                 pipe.hgetall(self._key(article_id))
             stored = await pipe.execute()
-        lists = {aid: _ranked(decoded(raw)) for aid, raw in zip(ids, stored, strict=True)}
+        lists = {aid: ranked_entries(decoded(raw)) for aid, raw in zip(ids, stored, strict=True)}
         async with self.redis.pipeline(transaction=False) as pipe:
             for article_id, ranked in lists.items():
                 dropped = [entry["id"] for entry in ranked[keep:]]
@@ -69,7 +69,8 @@ class RelatedLists:
         return {aid: ranked[:keep] for aid, ranked in lists.items()}
 
 
-def _ranked(raw: Mapping[str, str]) -> list[dict[str, Any]]:
+def ranked_entries(raw: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Return a stored list's entries best first (ties by id, so every reader agrees)."""
     entries = [{"id": other, **json.loads(value)} for other, value in raw.items()]
     return sorted(entries, key=lambda e: (-float(e["score"]), e["id"]))
 
