@@ -8,7 +8,7 @@ PYTEST := $(BIN)/python -m pytest
 .PHONY: help install run test lint fmt unit integration e2e slow clean
 
 help:
-	@echo "make run    start Redis, Meilisearch and the five services, load the demo"
+	@echo "make run    start Redis, Meilisearch and the services, load the demo"
 	@echo "make test   lint, then unit, integration and e2e tests against real servers"
 	@echo "make lint | fmt | unit | integration | e2e | slow | clean"
 

@@ -8,7 +8,7 @@
 file, until at least `--size` headlines. `ecb`: every ECB+ dev article (title and body), dated
 uniformly (seeded) within two days in the middle of `--distractors` contiguous UCI rows.
 
-Starts Redis, Meilisearch and the five services as `make run` does, in a temporary directory
+Starts Redis, Meilisearch and the services as `make run` does, in a temporary directory
 on free ports; ingests the articles, labels stripped, through POST /articles/batch; waits on
 GET /pipeline until idle; asks GET /articles/{id}/related?limit=10 for a seeded sample of
 articles whose story has at least three ingested members (ECB+ articles only in `ecb`); reads
@@ -133,7 +133,7 @@ def service_env(redis_url: str, meili_url: str, key: str, ingest_key: str) -> di
 
 @contextlib.contextmanager
 def running_system(workdir: Path) -> Iterator[System]:
-    """Redis, Meilisearch and the five services in `workdir` on free ports; stopped on exit."""
+    """Redis, Meilisearch and the services in `workdir` on free ports; stopped on exit."""
     key, ingest_key = secrets.token_urlsafe(24), secrets.token_hex(32)
     with contextlib.ExitStack() as cleanup:
         redis_port, meili_port = free_port(), free_port()

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.related_speed ../shared/data [--warm 20000] [--rate 50] \
         [--seconds 120] [--json PATH]
 
-Starts Redis, Meilisearch and the five services as bench/related_quality.py does (default
+Starts Redis, Meilisearch and the services as bench/related_quality.py does (default
 settings, JSON logs in the work directory). Warm phase: `--warm` contiguous UCI dev headlines
 from the file's start, labels stripped, through POST /articles/batch; waits on GET /pipeline
 until idle. From the related worker's "related stored" log lines of that phase: its wall-clock

@@ -1,1 +1,1 @@
-"""The five ontheme services; each is a package runnable with `python -m services.<name>`."""
+"""The ontheme services (and the `ontheme` command); each runs with `python -m services.<name>`."""

@@ -56,6 +56,8 @@ def configure_logging(
         lib = logging.getLogger(name)
         lib.handlers.clear()
         lib.propagate = True
+    # httpx logs every request it sends at INFO: a line per search, and time spent on each.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
 

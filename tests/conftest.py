@@ -10,7 +10,7 @@ import redis
 
 from shared.search_client import stories_index_uid
 
-pytest_plugins = ["tests.fixtures.servers"]
+pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.web"]
 
 TIERS = ("integration", "e2e", "slow")
 

@@ -1,4 +1,4 @@
-"""`make run`: Redis, Meilisearch and the five services on this machine, with the demo loaded."""
+"""`make run`: Redis, Meilisearch and every service on this machine, with the demo loaded."""
 
 import contextlib
 import os

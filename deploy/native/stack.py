@@ -1,4 +1,4 @@
-"""The five ontheme services as local processes: start them in order, watch them, stop them."""
+"""The six ontheme services as local processes: start them in order, watch them, stop them."""
 
 import os
 import sys
@@ -17,7 +17,7 @@ HEALTH_POLL_S = 0.1
 # Where `python -m services.X` resolves: the tree this launcher belongs to.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 # Workers first, so they are consuming by the time the HTTP services take requests.
-WORKERS = ("enrichment", "indexing", "related")
+WORKERS = ("enrichment", "indexing", "related", "poller")
 HTTP_SERVICES = ("ingest", "search")
 
 
@@ -67,7 +67,7 @@ def start_stack(
     search_port: int,
     timeout: float = STARTUP_TIMEOUT_S,
 ) -> Stack:
-    """Start the five services and wait until both HTTP services answer GET /health."""
+    """Start the six services and wait until both HTTP services answer GET /health."""
     child_env = service_env(env, ingest_port=ingest_port, search_port=search_port)
     ports = {"ingest": ingest_port, "search": search_port}
     stack = Stack(processes=[], urls={n: f"http://127.0.0.1:{p}" for n, p in ports.items()})

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from services.cli import dlq, reindex
+from services.cli import dlq, ingest, reindex
 from shared.logging import configure_logging
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS = (dlq, reindex)
+COMMANDS = (dlq, ingest, reindex)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -10,8 +10,10 @@ from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 
 from services.ingest.auth import UNAUTHORIZED, ApiKeys, require_api_key
+from services.ingest.feeds import feeds_router
 from services.ingest.logic import parse_batch, to_article
-from services.ingest.schemas import Accepted, ArticleIn, BatchResult, Rejected
+from services.ingest.pages import submitted_article
+from services.ingest.schemas import Accepted, ArticleIn, ArticleRequest, BatchResult, Rejected
 from services.ingest.settings import Settings
 from services.ingest.store import Acceptor, Admission
 from shared.broker import create_broker, create_redis
@@ -29,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     broker = create_broker(settings)
     redis = create_redis(settings)
     streams = Streams(settings.namespace)
+    fetch_policy = settings.fetch_policy
     # Declared for the AsyncAPI document; the acceptor writes the events itself, atomically.
     broker.publisher(stream=streams.ingested, schema=ArticleIngested)
     acceptor = Acceptor(
@@ -66,9 +69,13 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
 
     @writes.post("/articles", status_code=status.HTTP_202_ACCEPTED)
-    async def post_article(item: ArticleIn) -> Accepted:
-        """Accept one article; `duplicate` is true when its id was accepted before."""
-        article = to_article(item)
+    async def post_article(item: ArticleRequest) -> Accepted:
+        """Accept one article, or a web page's: `url` alone is fetched, `url` + `html` read.
+
+        `duplicate` is true when its id was accepted before. A page with no article, or one
+        that cannot be fetched, is answered 422 with the reason.
+        """
+        article = await submitted_article(item, fetch_policy)
         (admission,) = await accept([article])
         structlog.contextvars.bind_contextvars(article_id=admission.id)
         log.info("article accepted", duplicate=not admission.new)
@@ -92,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         return BatchResult(results=results)
 
     app.include_router(writes)
+    app.include_router(feeds_router(settings, redis))
 
     @app.get("/health")
     async def health() -> dict[str, str]:

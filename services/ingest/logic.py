@@ -9,9 +9,10 @@ from shared.events import Article
 from shared.ids import article_id, canonical_url
 
 
-def to_article(item: ArticleIn) -> Article:
-    """Return the article with its canonical URL and stable id."""
-    canonical = canonical_url(item.url) if item.url else None
+def to_article(item: ArticleIn, canonical_from: str | None = None) -> Article:
+    """Return the article with its canonical URL (of `canonical_from`, else `url`) and id."""
+    page = canonical_from or item.url
+    canonical = canonical_url(page) if page else None
     return Article(
         id=article_id(
             canonical=canonical,

@@ -5,13 +5,14 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.fetch import FetchPolicy
 from shared.settings import HttpServiceSettings, check_secret
 
 API_KEYS_VAR = "INGEST_API_KEYS"
 
 
 def split_keys(raw: str) -> tuple[str, ...]:
-    """The keys of a comma-separated list, blanks dropped."""
+    """The items of a comma-separated list, blanks dropped."""
     return tuple(key for key in (part.strip() for part in raw.split(",")) if key)
 
 
@@ -29,11 +30,26 @@ class Settings(HttpServiceSettings):
     # Bearer keys of the write endpoints, comma-separated: during a rotation the old and the
     # new key are both valid. No default, so a deployment never runs with a known key.
     api_keys: SecretStr = Field(validation_alias=API_KEYS_VAR)
+    # Fetching web pages (POST /articles with a url alone): the most a page may weigh, the
+    # time one fetch may take, redirects included, and the hosts or CIDRs it may reach even
+    # though they are private or loopback (comma-separated; for tests and intranets only).
+    fetch_max_bytes: int = Field(default=5_000_000, ge=1024)
+    fetch_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    fetch_allow: str = ""
 
     @property
     def api_key_values(self) -> tuple[str, ...]:
         """Every key a client may send."""
         return split_keys(self.api_keys.get_secret_value())
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        """What fetching a page may do."""
+        return FetchPolicy(
+            max_bytes=self.fetch_max_bytes,
+            timeout_s=self.fetch_timeout_s,
+            allow=split_keys(self.fetch_allow),
+        )
 
     @model_validator(mode="after")
     def _real_api_keys(self) -> Self:

@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
             deps.embedder = await asyncio.to_thread(load_embedder, settings.embedder)
         log.info("search ready", semantic=settings.semantic, index=settings.meili_index)
         yield
+        deps.close()
         await deps.redis.aclose()
 
     app = FastAPIOffline(title="ontheme search", version="0.1.0", lifespan=lifespan)

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import meilisearch
 from fastapi import HTTPException
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError
@@ -12,7 +13,7 @@ from meilisearch.index import Index
 from redis.asyncio import Redis
 
 from shared.embeddings import Embedder
-from shared.search_client import stories_index_uid
+from shared.search_client import SearchAnswerError, SearchHttp, stories_index_uid
 from shared.streams import Streams
 
 INDEX_MISSING = "the index does not exist yet; start indexing"
@@ -36,10 +37,23 @@ class SearchDeps:
     snippet_words: int
     embedder: Embedder | None = None
     _client: meilisearch.Client | None = None
+    _http: SearchHttp | None = None
 
     def connect(self, client: meilisearch.Client) -> None:
-        """Use `client` (holding the search key) from now on."""
+        """Use `client` (holding the search key) from now on; searches keep connections."""
         self._client = client
+        self._http = SearchHttp(client.config.url, client.config.api_key or "")
+
+    def close(self) -> None:
+        """Close the kept-alive search connections."""
+        if self._http is not None:
+            self._http.close()
+
+    def search(self, uid: str, q: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Return Meilisearch's answer to a search for `q` in index `uid`."""
+        if self._http is None:
+            raise RuntimeError("the search service has not started")
+        return self._http.search(uid, {"q": q, **request})
 
     @property
     def client(self) -> meilisearch.Client:
@@ -69,9 +83,9 @@ def meili_errors(missing: str = INDEX_MISSING) -> Iterator[None]:
     """Turn Meilisearch failures into HTTP errors with the reason, never an empty result."""
     try:
         yield
-    except MeilisearchApiError as exc:
+    except (MeilisearchApiError, SearchAnswerError) as exc:
         if exc.code == "index_not_found":
             raise HTTPException(503, missing) from exc
         raise HTTPException(502, f"search engine error: {exc.message}") from exc
-    except MeilisearchCommunicationError as exc:
+    except (MeilisearchCommunicationError, httpx.TransportError) as exc:
         raise HTTPException(503, "the search engine (Meilisearch) is unreachable") from exc

@@ -79,7 +79,7 @@ def search_router(deps: SearchDeps) -> APIRouter:
         started = time.perf_counter()
         request = search_request(params, deps.snippet_words, query_vector(deps, params))
         with meili_errors():
-            response = deps.articles.search(params.q, request)
+            response = deps.search(deps.index_uid, params.q, request)
         hits, total = paging.cut(response, params.offset, params.limit)
         return SearchResult(
             hits=[to_hit(hit) for hit in hits],

@@ -1,4 +1,4 @@
-"""The five services as processes against real Redis and Meilisearch, used over HTTP."""
+"""Every service as a process against real Redis and Meilisearch, used over HTTP."""
 
 import uuid
 from collections.abc import Iterator

@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,27 +20,12 @@ ORIGINAL = EVENT.model_dump_json()
 
 
 @pytest.fixture
-def client(
-    redis_server: str, namespace: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator["redis.Redis"]:
-    """The CLI pointed at this test's namespace, and a client to arrange and check with."""
-    monkeypatch.setenv("REDIS_URL", redis_server)
-    monkeypatch.setenv("ONTHEME_NAMESPACE", namespace)
-    connection = redis.Redis.from_url(redis_server)
-    yield connection
-    keys = list(connection.scan_iter(match=f"{namespace}*"))
-    if keys:
-        connection.delete(*keys)
-    connection.close()
-
-
-@pytest.fixture
 def streams(namespace: str) -> Streams:
     return Streams(namespace)
 
 
 def put(
-    client: "redis.Redis",
+    cli_redis: "redis.Redis",
     streams: Streams,
     *,
     service: str = "enrichment",
@@ -53,17 +37,17 @@ def put(
     letter = EventDeadLettered(
         service=service, stream=stream or streams.ingested, error=error, original=original
     )
-    entry_id = client.xadd(streams.dead_letter, {"__data__": letter.model_dump_json()})
+    entry_id = cli_redis.xadd(streams.dead_letter, {"__data__": letter.model_dump_json()})
     return bytes(entry_id).decode()  # type: ignore[arg-type]
 
 
-def entries(client: "redis.Redis", stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
-    found: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(stream)  # type: ignore[assignment]
+def entries(cli_redis: "redis.Redis", stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
+    found: list[tuple[bytes, dict[bytes, bytes]]] = cli_redis.xrange(stream)  # type: ignore[assignment]
     return [(entry_id.decode(), fields) for entry_id, fields in found]
 
 
-def ids(client: "redis.Redis", stream: str) -> list[str]:
-    return [entry_id for entry_id, _ in entries(client, stream)]
+def ids(cli_redis: "redis.Redis", stream: str) -> list[str]:
+    return [entry_id for entry_id, _ in entries(cli_redis, stream)]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -73,11 +57,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_list_shows_the_newest_first_with_counts(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = put(client, streams, error="first")
-    second = put(client, streams, service="indexing", stream=streams.enriched, error="second")
-    third = put(client, streams, service="related", stream=streams.enriched, error="third")
+    first = put(cli_redis, streams, error="first")
+    second = put(cli_redis, streams, service="indexing", stream=streams.enriched, error="second")
+    third = put(cli_redis, streams, service="related", stream=streams.enriched, error="third")
     code, out, _ = run(capsys, "list")
     lines = out.splitlines()
     assert code == 0
@@ -90,10 +74,10 @@ def test_list_shows_the_newest_first_with_counts(
 
 
 def test_list_as_json_with_a_service_filter(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    put(client, streams)
-    wanted = put(client, streams, service="indexing", stream=streams.enriched)
+    put(cli_redis, streams)
+    wanted = put(cli_redis, streams, service="indexing", stream=streams.enriched)
     code, out, _ = run(capsys, "list", "--service", "indexing", "--json")
     document = json.loads(out)
     assert code == 0
@@ -103,14 +87,16 @@ def test_list_as_json_with_a_service_filter(
     assert document["dead_letters"][0]["original"] == ORIGINAL
 
 
-def test_list_of_an_empty_stream(client: "redis.Redis", capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_of_an_empty_stream(
+    cli_redis: "redis.Redis", capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(capsys, "list") == (0, "0 shown of 0 matching; 0 in total\n", "")
 
 
 def test_show_prints_everything_and_the_original_pretty(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    entry_id = put(client, streams)
+    entry_id = put(cli_redis, streams)
     code, out, _ = run(capsys, "show", entry_id)
     assert code == 0
     assert f"stream:         {streams.ingested}" in out.splitlines()
@@ -122,7 +108,7 @@ def test_show_prints_everything_and_the_original_pretty(
 
 
 def test_an_unknown_id_is_not_found(
-    client: "redis.Redis", capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", capsys: pytest.CaptureFixture[str]
 ) -> None:
     for action in ("show", "replay", "drop"):
         code, _, err = run(capsys, action, "1-0")
@@ -130,13 +116,13 @@ def test_an_unknown_id_is_not_found(
 
 
 def test_replay_moves_the_original_back_in_one_step(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    entry_id = put(client, streams)
+    entry_id = put(cli_redis, streams)
     code, out, _ = run(capsys, "replay", entry_id)
-    [(new_id, fields)] = entries(client, streams.ingested)
+    [(new_id, fields)] = entries(cli_redis, streams.ingested)
     assert code == 0
-    assert ids(client, streams.dead_letter) == []
+    assert ids(cli_redis, streams.dead_letter) == []
     assert fields == {b"__data__": ORIGINAL.encode()}
     assert out.splitlines() == [
         f"replayed {entry_id} to articles.ingested as {new_id}",
@@ -145,84 +131,84 @@ def test_replay_moves_the_original_back_in_one_step(
 
 
 def test_a_dry_run_changes_nothing(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    entry_id = put(client, streams)
+    entry_id = put(cli_redis, streams)
     code, out, _ = run(capsys, "replay", "--all", "--dry-run")
     assert code == 0
     assert out.splitlines() == [
         f"would replay {entry_id} to articles.ingested",
         "would replay 1, refused 0",
     ]
-    assert ids(client, streams.dead_letter) == [entry_id]
-    assert client.exists(streams.ingested) == 0
+    assert ids(cli_redis, streams.dead_letter) == [entry_id]
+    assert cli_redis.exists(streams.ingested) == 0
 
 
 def test_replay_refuses_what_cannot_go_back_and_keeps_it(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    garbled = put(client, streams, original="b'\\x89\\x00'")
-    foreign = put(client, streams, stream="someone-else:articles.ingested")
-    good = put(client, streams)
+    garbled = put(cli_redis, streams, original="b'\\x89\\x00'")
+    foreign = put(cli_redis, streams, stream="someone-else:articles.ingested")
+    good = put(cli_redis, streams)
     code, out, err = run(capsys, "replay", garbled, foreign, good)
     assert code == 1
     assert f"ontheme: refused {garbled}: original is not valid JSON" in err.splitlines()
     assert f"ontheme: refused {foreign}: source stream 'someone-else:" in err
     assert out.splitlines()[-1] == "replayed 1, refused 2"
-    assert ids(client, streams.dead_letter) == [garbled, foreign]
-    assert len(ids(client, streams.ingested)) == 1
+    assert ids(cli_redis, streams.dead_letter) == [garbled, foreign]
+    assert len(ids(cli_redis, streams.ingested)) == 1
 
 
 def test_replay_all_takes_the_filters(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    kept = put(client, streams, service="enrichment")
-    older = put(client, streams, service="indexing", stream=streams.enriched)
-    newer = put(client, streams, service="indexing", stream=streams.enriched, original="{}")
+    kept = put(cli_redis, streams, service="enrichment")
+    older = put(cli_redis, streams, service="indexing", stream=streams.enriched)
+    newer = put(cli_redis, streams, service="indexing", stream=streams.enriched, original="{}")
     code, out, _ = run(capsys, "replay", "--all", "--service", "indexing")
     assert code == 0
     assert out.splitlines()[-1] == "replayed 2, refused 0"
-    assert ids(client, streams.dead_letter) == [kept]
+    assert ids(cli_redis, streams.dead_letter) == [kept]
     # Oldest first, so the stream gets them back in the order they first failed.
-    bodies = [fields[b"__data__"] for _, fields in entries(client, streams.enriched)]
+    bodies = [fields[b"__data__"] for _, fields in entries(cli_redis, streams.enriched)]
     assert bodies == [ORIGINAL.encode(), b"{}"]
     assert older < newer
 
 
 def test_a_letter_is_replayed_once_even_when_two_replays_race(
-    client: "redis.Redis", streams: Streams
+    cli_redis: "redis.Redis", streams: Streams
 ) -> None:
-    entry_id = put(client, streams)
+    entry_id = put(cli_redis, streams)
     replays = [
-        dlq_store.replay(client, streams.dead_letter, entry_id, streams.ingested, ORIGINAL)
+        dlq_store.replay(cli_redis, streams.dead_letter, entry_id, streams.ingested, ORIGINAL)
         for _ in range(2)
     ]
     assert replays[0] is not None
     assert replays[1] is None
-    assert ids(client, streams.ingested) == [replays[0]]
+    assert ids(cli_redis, streams.ingested) == [replays[0]]
 
 
 def test_drop_by_id(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dropped, kept = put(client, streams), put(client, streams)
+    dropped, kept = put(cli_redis, streams), put(cli_redis, streams)
     code, out, _ = run(capsys, "drop", dropped)
     assert (code, out.splitlines()) == (0, [f"dropped {dropped}", "dropped 1"])
-    assert ids(client, streams.dead_letter) == [kept]
+    assert ids(cli_redis, streams.dead_letter) == [kept]
 
 
 def test_drop_all_needs_yes_and_takes_the_filters(
-    client: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    kept = put(client, streams, service="enrichment")
-    put(client, streams, service="related", stream=streams.enriched)
-    put(client, streams, service="related", stream=streams.enriched)
+    kept = put(cli_redis, streams, service="enrichment")
+    put(cli_redis, streams, service="related", stream=streams.enriched)
+    put(cli_redis, streams, service="related", stream=streams.enriched)
     code, _, err = run(capsys, "drop", "--all", "--service", "related")
     assert (code, err) == (1, "ontheme: would drop 2 dead letters; add --yes to drop them\n")
-    assert len(ids(client, streams.dead_letter)) == 3
+    assert len(ids(cli_redis, streams.dead_letter)) == 3
     code, out, _ = run(capsys, "drop", "--all", "--service", "related", "--yes")
     assert (code, out.splitlines()[-1]) == (0, "dropped 2")
-    assert ids(client, streams.dead_letter) == [kept]
+    assert ids(cli_redis, streams.dead_letter) == [kept]
 
 
 def test_unreachable_redis_is_one_line(
@@ -255,26 +241,32 @@ async def first_batch(redis_url: str, stream: str) -> list[Any]:
 
 
 async def test_a_worker_reads_the_replayed_event_as_the_original(
-    client: "redis.Redis", streams: Streams, redis_server: str, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis",
+    streams: Streams,
+    redis_server: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # As ensure_groups does: from the start, so the replayed entry is read, not skipped.
-    client.xgroup_create(streams.ingested, ENRICHMENT_GROUP, id="0", mkstream=True)
-    assert run(capsys, "replay", put(client, streams))[0] == 0
+    cli_redis.xgroup_create(streams.ingested, ENRICHMENT_GROUP, id="0", mkstream=True)
+    assert run(capsys, "replay", put(cli_redis, streams))[0] == 0
     bodies = await first_batch(redis_server, streams.ingested)
     assert bodies == [json.loads(ORIGINAL)]
     assert ArticleIngested.model_validate(bodies[0]) == EVENT
     # The reaper reads reclaimed entries with shared.consume.decode: the same body.
-    [(entry_id, fields)] = entries(client, streams.ingested)
+    [(entry_id, fields)] = entries(cli_redis, streams.ingested)
     assert decode(entry_id, fields).body == bodies[0]
 
 
 async def test_faststream_unwraps_a_string_data_field_which_is_why_replay_refuses_it(
-    client: "redis.Redis", streams: Streams, redis_server: str, capsys: pytest.CaptureFixture[str]
+    cli_redis: "redis.Redis",
+    streams: Streams,
+    redis_server: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     enveloped = json.dumps({"data": "hello", "n": 1})
-    client.xadd(streams.ingested, {"__data__": enveloped})
-    client.xgroup_create(streams.ingested, ENRICHMENT_GROUP, id="0")
+    cli_redis.xadd(streams.ingested, {"__data__": enveloped})
+    cli_redis.xgroup_create(streams.ingested, ENRICHMENT_GROUP, id="0")
     assert await first_batch(redis_server, streams.ingested) == ["hello"]
-    code, _, err = run(capsys, "replay", put(client, streams, original=enveloped))
+    code, _, err = run(capsys, "replay", put(cli_redis, streams, original=enveloped))
     assert code == 1
     assert "FastStream would unwrap" in err

@@ -8,18 +8,12 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from services.ingest.app import create_app
-from services.ingest.settings import Settings
 from shared.streams import Streams
 
 
 @pytest.fixture
-def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    for name, value in service_env.items():
-        monkeypatch.setenv(name, value)
-    auth = {"Authorization": f"Bearer {service_env['INGEST_API_KEYS']}"}
-    with TestClient(create_app(Settings()), headers=auth) as client:
-        yield client
+def api(ingest_api: TestClient) -> TestClient:
+    return ingest_api
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def worker_env() -> dict[str, str]:
 
 @dataclass
 class Cluster:
-    """Redis, Meilisearch and the five services, each restartable; counts what was done."""
+    """Redis, Meilisearch and the services, each restartable; counts what was done."""
 
     root: Path
     redis_port: int = field(default_factory=free_port)

@@ -124,9 +124,9 @@ def test_redis_persists_and_requires_the_password_the_services_use() -> None:
         assert url.password == password, f"{name}: REDIS_URL lacks the Redis password"
 
 
-# Ingest and enrichment never talk to Meilisearch; the others hold the master key (search only
-# to derive its read-only key at start-up).
-NO_MEILI_KEY = {"ingest", "enrichment"}
+# Ingest, enrichment and the poller never talk to Meilisearch; the others hold the master key
+# (search only to derive its read-only key at start-up).
+NO_MEILI_KEY = {"ingest", "enrichment", "poller"}
 
 
 def test_meilisearch_runs_in_production_with_the_services_key() -> None:

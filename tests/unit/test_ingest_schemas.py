@@ -61,3 +61,12 @@ def test_parse_batch_keeps_order_and_explains_each_rejection() -> None:
     assert isinstance(parsed[2], str)
     assert "title: Field required" in str(parsed[3])
     assert "nope: Extra inputs are not permitted" in str(parsed[3])
+
+
+def test_html_in_a_title_is_stripped_and_a_title_of_only_html_refused() -> None:
+    item = ArticleIn.model_validate(
+        {"title": "<b>Fed</b> holds &lt;i&gt;rates&lt;/i&gt; <script>x</script>"}
+    )
+    assert item.title == "Fed holds rates x"
+    with pytest.raises(ValidationError, match="has no text once its HTML is removed"):
+        ArticleIn.model_validate({"title": "<img src=x onerror=alert(1)>"})

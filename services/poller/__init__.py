@@ -1,0 +1,1 @@
+"""Feed poller: polls registered RSS and Atom feeds and publishes their new items."""

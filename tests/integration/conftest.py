@@ -1,0 +1,37 @@
+"""Fixtures the integration tests share: the ingest API and the `ontheme` command's Redis."""
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from services.ingest.app import create_app
+from services.ingest.settings import Settings
+
+
+@pytest.fixture
+def ingest_api(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """The ingest API on this test's streams, sending the API key with every request."""
+    for name, value in service_env.items():
+        monkeypatch.setenv(name, value)
+    auth = {"Authorization": f"Bearer {service_env['INGEST_API_KEYS']}"}
+    with TestClient(create_app(Settings()), headers=auth) as client:
+        yield client
+
+
+@pytest.fixture
+def cli_redis(
+    redis_server: str, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator["redis.Redis"]:
+    """The CLI pointed at this test's namespace, and a client to arrange and check with."""
+    monkeypatch.setenv("REDIS_URL", redis_server)
+    monkeypatch.setenv("ONTHEME_NAMESPACE", namespace)
+    connection = redis.Redis.from_url(redis_server)
+    yield connection
+    keys = list(connection.scan_iter(match=f"{namespace}*"))
+    if keys:
+        connection.delete(*keys)
+    connection.close()
