@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml deploy/requirements-nodeps.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help install run test lint fmt unit integration e2e slow clean
+.PHONY: help install run test lint fmt unit integration e2e slow clean chromium
 
 help:
 	@echo "make run    start Redis, Meilisearch and the services, load the demo"
 	@echo "make test   lint, then unit, integration and e2e tests against real servers"
-	@echo "make lint | fmt | unit | integration | e2e | slow | clean"
+	@echo "make lint | fmt | unit | integration | e2e | slow | chromium | clean"
 
 $(STAMP): pyproject.toml deploy/requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,14 +41,18 @@ unit: $(STAMP)
 integration: install
 	$(PYTEST) tests/integration
 
-e2e: install
+# Debian's Chromium for tests/e2e/test_browser.py (Playwright drives it; it never downloads one).
+chromium:
+	command -v chromium || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+
+e2e: install chromium
 	$(PYTEST) tests/e2e
 
 # The fault test: kill -9 workers, restart Redis and Meilisearch, under load (about 2 min).
 slow: install
 	$(PYTEST) tests/slow
 
-test: install lint
+test: install lint chromium
 	$(PYTEST) tests/unit tests/integration tests/e2e tests/slow
 
 clean:

@@ -6,11 +6,14 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from services.search.deps import UNAVAILABLE, SearchDeps
 from services.search.entities import entities_router
 from services.search.keys import search_client
+from services.search.pages import pages_router
+from services.search.pages_render import STATIC
 from services.search.routes import ops_router, search_router
 from services.search.settings import Settings
 from services.search.stories import links_router, stories_router
@@ -54,4 +57,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(themes_router(deps), responses=UNAVAILABLE)
     app.include_router(entities_router(deps), responses=UNAVAILABLE)
     app.include_router(ops_router(deps), responses=UNAVAILABLE)
+    app.include_router(pages_router(deps))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -65,7 +65,8 @@ def links_router(deps: SearchDeps) -> APIRouter:
     return router
 
 
-def _story_document(deps: SearchDeps, story_id: str) -> dict[str, Any]:
+def story_document(deps: SearchDeps, story_id: str) -> dict[str, Any]:
+    """Return a story's document from the stories index; 404 when there is no such story."""
     with meili_errors(STORIES_MISSING):
         try:
             return dict(deps.stories.get_document(story_id))
@@ -90,7 +91,7 @@ def stories_router(deps: SearchDeps) -> APIRouter:
     @router.get("/stories/{story_id}", responses=NOT_FOUND)
     def get_story(story_id: StoryId, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StoryView:
         """A story and its articles as a timeline, oldest first; 404 if there is no such story."""
-        story = to_story(_story_document(deps, story_id))
+        story = to_story(story_document(deps, story_id))
         with meili_errors():
             response = deps.articles.search("", story_articles_request(story_id, limit))
         return StoryView(story=story, articles=article_links(response["hits"]))

@@ -798,6 +798,9 @@ def test_odd_ids_and_path_traversal_get_404_or_422(api: TestClient, route: str) 
     failures = []
     for odd in ODD_IDS:
         response = api.get(route.format(odd))
+        if response.url.path == "/":
+            # The client resolved `..` away (as browsers do): the server saw plain `/`.
+            continue
         if response.status_code not in {404, 422}:
             failures.append(f"GET {route.format(odd)[:120]}: {response.status_code}")
         elif response.status_code == 422 and not response.json().get("detail"):
