@@ -146,7 +146,7 @@ def test_nothing_lost_nothing_twice_under_kills_and_restarts(cluster: Cluster) -
     }
     # The closing note's figures: `pytest -s tests/slow` shows them; the file stays beside logs.
     (cluster.root / "figures.json").write_text(json.dumps(figures, indent=2))
-    print(json.dumps(figures))  # noqa: T201
+    print(json.dumps(figures))  # noqa: T201 - the figures, shown with -s
     assert len(ingester.accepted) == ARTICLES
     assert not lost, f"{len(lost)} accepted articles are not in the index: {sorted(lost)[:5]}"
     assert not twice
