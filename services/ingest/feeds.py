@@ -2,15 +2,15 @@
 
 from collections.abc import Awaitable
 from typing import Annotated, TypeVar
-from urllib.parse import urlsplit
 
 import structlog
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.ingest.auth import UNAUTHORIZED, ApiKeys, Problem, require_api_key
+from services.ingest.schemas import HttpUrl
 from services.ingest.settings import Settings
 from services.poller.feed import (
     DEFAULT_INTERVAL_S,
@@ -32,19 +32,12 @@ NOT_FOUND: dict[int | str, dict[str, object]] = {
 }
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError("must be an absolute http(s) URL")
-    return value
-
-
 class FeedIn(BaseModel):
     """A feed to poll."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    url: Annotated[str, AfterValidator(_http_url)] = Field(max_length=2048)
+    url: HttpUrl = Field(max_length=2048)
     interval_s: int = Field(
         default=DEFAULT_INTERVAL_S,
         ge=MIN_INTERVAL_S,

@@ -30,6 +30,10 @@ def _http_url(value: str) -> str:
     return value
 
 
+# An absolute http(s) URL: what ingest fetches from or links to, never `javascript:` or files.
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
 class ArticleFields(BaseModel):
     """What an article may carry besides its title."""
 
@@ -37,7 +41,7 @@ class ArticleFields(BaseModel):
 
     body: str | None = Field(default=None, max_length=MAX_BODY_CHARS)
     description: str | None = Field(default=None, max_length=10_000)
-    url: Annotated[str, AfterValidator(_http_url)] | None = Field(default=None, max_length=2048)
+    url: HttpUrl | None = Field(default=None, max_length=2048)
     source: str | None = Field(default=None, max_length=200)
     published_at: datetime | None = None
     language: str | None = Field(default=None, max_length=35)
