@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.cli import main as cli
+from services.cli.args import bounded
 from services.cli.ingest_file import Rejects, Source, parse_line
 from services.cli.ingest_progress import Tally, first_interrupt_stops, progress_bar, show, summary
 from services.cli.settings import Settings
@@ -37,10 +38,10 @@ def add_parser(commands: Any) -> None:
         "count duplicates, and write rejected lines with their reason to a side file.",
     )
     sub.add_argument("path", type=Path, help="JSON Lines file, one article a line")
-    sub.add_argument("--limit", type=_bounded(1, None), metavar="N", help="read N lines at most")
+    sub.add_argument("--limit", type=bounded(1, None), metavar="N", help="read N lines at most")
     sub.add_argument(
         "--batch",
-        type=_bounded(1, 10_000),
+        type=bounded(1, 10_000),
         default=1000,
         metavar="N",
         help="articles per round trip to Redis (1000)",
@@ -50,17 +51,6 @@ def add_parser(commands: Any) -> None:
     )
     sub.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.set_defaults(run=run)
-
-
-def _bounded(low: int, high: int | None) -> Any:
-    def number(value: str) -> int:
-        parsed = int(value)
-        if parsed < low or (high is not None and parsed > high):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise argparse.ArgumentTypeError(f"must be {bounds}")
-        return parsed
-
-    return number
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,7 +94,7 @@ async def _ingest(
         cli.fail(f"invalid REDIS_URL: {exc}")
         return 2
     streams = Streams(settings.namespace)
-    acceptor = Acceptor(redis, streams.ingested, streams.seen_ids, streams.seen_texts)
+    acceptor = Acceptor.of(redis, streams)
     try:
         await redis.ping()
         await _publish(acceptor, source, rejects, args, tally)

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from redis.exceptions import RedisError
 
 from services.cli import main as cli
+from services.cli.args import bounded
 from services.cli.reindex_build import Builder, Tally, summary
 from services.cli.reindex_meili import (
     RebuildError,
@@ -49,19 +50,16 @@ def add_parser(commands: Any) -> None:
     )
     sub.add_argument("--dry-run", action="store_true", help="count what would be indexed")
     sub.add_argument(
-        "--batch", type=_batch, default=1000, metavar="N", help="events per batch (1000)"
+        "--batch",
+        type=bounded(1, 10_000),
+        default=1000,
+        metavar="N",
+        help="events per batch (1000)",
     )
     sub.add_argument(
         "--keep-old", action="store_true", help="keep the swapped-out indexes (not deleted)"
     )
     sub.set_defaults(run=run)
-
-
-def _batch(value: str) -> int:
-    number = int(value)
-    if not 1 <= number <= 10_000:
-        raise argparse.ArgumentTypeError("must be between 1 and 10000")
-    return number
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,12 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
     fetch_policy = settings.fetch_policy
     # Declared for the AsyncAPI document; the acceptor writes the events itself, atomically.
     broker.publisher(stream=streams.ingested, schema=ArticleIngested)
-    acceptor = Acceptor(
-        redis=redis,
-        stream=streams.ingested,
-        seen_key=streams.seen_ids,
-        texts_key=streams.seen_texts,
-    )
+    acceptor = Acceptor.of(redis, streams)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

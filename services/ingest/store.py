@@ -3,13 +3,15 @@
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from faststream.redis.parser.binary import BinaryMessageFormatV1
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 
 from shared.consume import DATA_FIELD
 from shared.events import Article, ArticleIngested
+from shared.streams import Streams
 
 # Marking an article seen and publishing its event happen together or not at all: a crash or
 # a lost connection between the two would otherwise leave an id that is "seen" but never
@@ -78,6 +80,13 @@ class Acceptor:
     seen_key: str
 
     texts_key: str
+    # Registered once, on first use: every call then runs it by its hash (EVALSHA).
+    _script: AsyncScript | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def of(cls, redis: "Redis", streams: Streams) -> "Acceptor":
+        """Return the acceptor of a namespace's ingested stream, as every entry point uses it."""
+        return cls(redis, streams.ingested, streams.seen_ids, streams.seen_texts)
 
     async def admit(self, articles: Sequence[Article]) -> list[Admission]:
         """Publish the articles not seen before; say, per article, its id and if it was new."""
@@ -88,8 +97,9 @@ class Acceptor:
             payload = await envelope(ArticleIngested(article=article))
             args += [article.id, text_key(article), payload]
         args.append(DATA_FIELD)
-        script = self.redis.register_script(ACCEPT_SCRIPT)
-        flat = await script(keys=[self.seen_key, self.stream, self.texts_key], args=args)
+        if self._script is None:
+            self._script = self.redis.register_script(ACCEPT_SCRIPT)
+        flat = await self._script(keys=[self.seen_key, self.stream, self.texts_key], args=args)
         return [Admission(_text(flat[i]), bool(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     async def accept(self, articles: Sequence[Article]) -> list[bool]:

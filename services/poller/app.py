@@ -26,12 +26,7 @@ def create_poller(settings: Settings, redis: "Redis") -> Poller:
     streams = Streams(settings.namespace)
     return Poller(
         store=FeedStore(redis, FeedKeys(settings.namespace)),
-        acceptor=Acceptor(
-            redis=redis,
-            stream=streams.ingested,
-            seen_key=streams.seen_ids,
-            texts_key=streams.seen_texts,
-        ),
+        acceptor=Acceptor.of(redis, streams),
         policy=settings.fetch_policy,
         batch=settings.poll_batch,
         lease_s=settings.lease_seconds,

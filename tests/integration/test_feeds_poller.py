@@ -12,8 +12,6 @@ import redis
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 
-from services.ingest.app import create_app
-from services.ingest.settings import Settings as IngestSettings
 from services.poller.app import create_poller
 from services.poller.feed import FeedKeys
 from services.poller.poll import Poller
@@ -28,12 +26,8 @@ MakePoller = Callable[..., Poller]
 
 
 @pytest.fixture
-def api(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    for name, value in service_env.items():
-        monkeypatch.setenv(name, value)
-    auth = {"Authorization": f"Bearer {service_env['INGEST_API_KEYS']}"}
-    with TestClient(create_app(IngestSettings()), headers=auth) as client:
-        yield client
+def api(ingest_api: TestClient) -> TestClient:
+    return ingest_api
 
 
 @pytest.fixture
