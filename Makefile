@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml deploy/requirements-nodeps.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help install run test lint fmt unit integration e2e slow clean chromium
+.PHONY: help install run test lint fmt unit integration e2e slow bench clean chromium
 
 help:
 	@echo "make run    start Redis, Meilisearch and the services, load the demo"
 	@echo "make test   lint, then unit, integration and e2e tests against real servers"
+	@echo "make bench DATA=../shared/data   every figure of the README's Benchmarks, in one run"
 	@echo "make lint | fmt | unit | integration | e2e | slow | chromium | clean"
 
 $(STAMP): pyproject.toml deploy/requirements-nodeps.txt
@@ -51,6 +52,13 @@ e2e: install chromium
 # The fault test: kill -9 workers, restart Redis and Meilisearch, under load (about 2 min).
 slow: install
 	$(PYTEST) tests/slow
+
+# Every benchmark figure in one run (about 15 min): a table, and JSON in bench/results/.
+DATA ?= ../shared/data
+BENCH_ARGS ?=
+bench: install
+	mkdir -p bench/results
+	$(BIN)/python -m bench.suite $(DATA) --json bench/results/figures.json $(BENCH_ARGS)
 
 test: install lint chromium
 	$(PYTEST) tests/unit tests/integration tests/e2e tests/slow

@@ -1,0 +1,111 @@
+"""Ingest-to-searchable delay: articles POSTed one by one at a steady rate, polled in the index."""
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.pipeline_throughput import articles
+from bench.quality_data import UCI_FILE
+from bench.related_quality import System
+from bench.related_speed import enriched_times, spread
+from shared.streams import Streams
+
+POLL_S = 0.05
+FETCH_MAX = 1000
+DRAIN_TIMEOUT_S = 300.0
+
+
+@dataclass
+class Tracker:
+    """When each accepted article was sent, and how long until the index returned it."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    sent_epoch: dict[str, float] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sending: bool = True
+
+    def pending(self) -> list[str]:
+        """Ids sent but not found yet, oldest first."""
+        with self.lock:
+            return [i for i in self.sent if i not in self.delays][:FETCH_MAX]
+
+
+def steady(system: System, data: Path, skip: int, rate: float, seconds: float) -> dict[str, Any]:
+    """POST `rate` x `seconds` fresh headlines on a fixed schedule; delay until each is found."""
+    rows = list(itertools.islice(articles(data / UCI_FILE, skip + int(rate * seconds)), skip, None))
+    tracker = Tracker()
+    poller = threading.Thread(target=_poll, args=(system, tracker), daemon=True)
+    poller.start()
+    late = _send(system, rows, rate, tracker)
+    tracker.sending = False
+    poller.join(DRAIN_TIMEOUT_S + 5)
+    values = np.array(list(tracker.delays.values()))
+    found = len(values)
+    return _parts(system, tracker) | {
+        "rate": rate,
+        "sent": len(rows),
+        "accepted": len(tracker.sent),
+        "found": found,
+        "p50_s": float(np.percentile(values, 50)) if found else None,
+        "p95_s": float(np.percentile(values, 95)) if found else None,
+        "max_s": float(values.max()) if found else None,
+        "sends_late_over_100ms": late,
+    }
+
+
+def _parts(system: System, tracker: Tracker) -> dict[str, Any]:
+    """Where the time went: p50/p95 from sending to each stream entry (their ids are times)."""
+    streams = Streams()
+    parts: dict[str, Any] = {}
+    for name, stream in (("to_ingested", streams.ingested), ("to_enriched", streams.enriched)):
+        entered = enriched_times(system.redis_url, stream)
+        waits = [entered[i] - at for i, at in tracker.sent_epoch.items() if i in entered]
+        parts[name] = spread(waits) if waits else None
+    return {"parts_s": parts}
+
+
+def _send(system: System, rows: list[dict[str, Any]], rate: float, tracker: Tracker) -> int:
+    """Send each row at its time on a monotonic schedule; count sends more than 100 ms late."""
+    late = 0
+    with system.ingest_client(timeout=30) as client:
+        start = time.monotonic()
+        for n, row in enumerate(rows):
+            due = start + n / rate
+            now = time.monotonic()
+            if now < due:
+                time.sleep(due - now)
+            late += time.monotonic() - due > 0.1
+            sent, epoch = time.monotonic(), time.time()
+            answer = client.post("/articles", json=row).raise_for_status().json()
+            if not answer["duplicate"]:
+                with tracker.lock:
+                    tracker.sent[answer["id"]] = sent
+                    tracker.sent_epoch[answer["id"]] = epoch
+    return late
+
+
+def _poll(system: System, tracker: Tracker) -> None:
+    """Fetch the pending ids from the index every 50 ms; record when each first appears."""
+    deadline = None
+    while True:
+        if not tracker.sending:
+            deadline = deadline or time.monotonic() + DRAIN_TIMEOUT_S
+        ids = tracker.pending()
+        if not ids and not tracker.sending:
+            return
+        if ids:
+            body = {"ids": ids, "fields": ["id"], "limit": FETCH_MAX}
+            found = system.meili.post(f"/indexes/{system.index}/documents/fetch", json=body)
+            now = time.monotonic()
+            with tracker.lock:
+                for doc in found.raise_for_status().json()["results"]:
+                    tracker.delays.setdefault(doc["id"], now - tracker.sent[doc["id"]])
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        time.sleep(POLL_S)
