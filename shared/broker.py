@@ -15,6 +15,7 @@ from redis.exceptions import ResponseError
 from shared.consume import marker, undecodable
 from shared.settings import CommonSettings
 from shared.streams import Streams
+from shared.tracing import trace_headers
 
 
 class LogContextMiddleware(BaseMiddleware):
@@ -81,21 +82,26 @@ async def ensure_groups(redis: "Redis", streams: Streams, groups: Iterable[str])
 
 
 async def publish_many(
-    publisher: StreamPublisher, redis: "Redis", events: Sequence[BaseModel]
+    publisher: StreamPublisher,
+    redis: "Redis",
+    events: Sequence[BaseModel],
+    traces: Sequence[str | None] | None = None,
 ) -> None:
     """Publish events to a stream in one round trip, in FastStream's wire format.
 
     Each event is serialised by pydantic's own JSON encoder, and sent as JSON with its
     content type: FastStream's generic encoder costs more than the enrichment of a headline
     when an event carries an embedding (measured: +22% worker time on UCI headlines).
+    `traces` (one per event, None for none) go into each event's `trace_id` header.
     """
     if not events:
         return
+    per_event = [None] * len(events) if traces is None else traces
     async with redis.pipeline(transaction=False) as pipe:
-        for event in events:
+        for event, trace_id in zip(events, per_event, strict=True):
             await publisher.publish(
                 event.model_dump_json().encode(),
-                headers={"content-type": "application/json"},
+                headers={"content-type": "application/json", **trace_headers(trace_id)},
                 pipeline=pipe,
             )
         await pipe.execute()

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import structlog
 from faststream.redis.parser.binary import BinaryMessageFormatV1
@@ -11,6 +11,8 @@ from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 
 from shared.events import EventDeadLettered
+from shared.metrics import DEAD_LETTERS
+from shared.tracing import article_id_of, trace_of
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 log = structlog.stdlib.get_logger(__name__)
@@ -23,31 +25,42 @@ MAX_ORIGINAL_BYTES = 100_000
 
 @dataclass(frozen=True)
 class Entry:
-    """One stream entry: its id and its decoded body."""
+    """One stream entry: its id, its decoded body and the headers of its envelope."""
 
     id: str
     body: Any
+    headers: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace id the entry's headers carry, if any."""
+        return trace_of(self.headers)
 
 
 @dataclass
 class Checked(Generic[ModelT]):
-    """A batch split into valid events and dead letters."""
+    """A batch split into valid events (with the trace id of each) and dead letters."""
 
     valid: list[ModelT] = field(default_factory=list)
     rejected: list[EventDeadLettered] = field(default_factory=list)
+    traces: list[str | None] = field(default_factory=list)
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def payload(fields: Mapping[bytes, bytes]) -> bytes | None:
-    """Return an entry's body bytes (FastStream's envelope or raw JSON), None if it has none."""
+def body_and_headers(fields: Mapping[bytes, bytes]) -> tuple[bytes | None, dict[str, Any]]:
+    """Return an entry's body bytes and headers (FastStream's envelope, or raw JSON: none)."""
     data = fields.get(DATA_FIELD)
     if data is None:
-        return None
-    body, _headers = BinaryMessageFormatV1.parse(data)
-    return body
+        return None, {}
+    return BinaryMessageFormatV1.parse(data)
+
+
+def payload(fields: Mapping[bytes, bytes]) -> bytes | None:
+    """Return an entry's body bytes (FastStream's envelope or raw JSON), None if it has none."""
+    return body_and_headers(fields)[0]
 
 
 def undecodable(fields: Mapping[bytes, bytes]) -> str | None:
@@ -77,11 +90,12 @@ def decode(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Entry:
     reason = undecodable(fields)
     if reason is not None:
         fields = marker(reason, fields)
-    text = (payload(fields) or b"").decode("utf-8")
+    body, headers = body_and_headers(fields)
+    text = (body or b"").decode("utf-8")
     try:
-        return Entry(_text(entry_id), json.loads(text))
+        return Entry(_text(entry_id), json.loads(text), headers)
     except json.JSONDecodeError:
-        return Entry(_text(entry_id), text)
+        return Entry(_text(entry_id), text, headers)
 
 
 def dump_body(body: Any) -> str:
@@ -115,18 +129,40 @@ def check_batch(
                 message_id=entry.id,
                 error=_reason(entry.body, exc),
                 original=dump_body(entry.body),
+                trace_id=entry.trace_id,
             )
             checked.rejected.append(letter)
+        else:
+            checked.traces.append(entry.trace_id)
     return checked
 
 
-async def dead_letter(redis: "Redis", stream: str, letters: Sequence[EventDeadLettered]) -> None:
+async def dead_letter(
+    redis: "Redis",
+    stream: str,
+    letters: Sequence[EventDeadLettered],
+    cause: Literal["invalid", "exhausted"] = "invalid",
+) -> None:
     """Append dead letters as plain JSON, readable by any Redis client."""
     if not letters:
         return
     for letter in letters:
-        log.warning("event dead-lettered", stream=letter.stream, error=letter.error)
+        log.warning(
+            "event dead-lettered",
+            stream=letter.stream,
+            error=letter.error,
+            article_id=_article_id(letter.original),
+            trace_id=letter.trace_id,
+        )
+        DEAD_LETTERS.labels(letter.service, letter.stream, cause).inc()
     async with redis.pipeline(transaction=False) as pipe:
         for letter in letters:
             pipe.xadd(stream, {"__data__": letter.model_dump_json()})
         await pipe.execute()
+
+
+def _article_id(original: str) -> str | None:
+    try:
+        return article_id_of(json.loads(original))
+    except json.JSONDecodeError:
+        return None

@@ -29,6 +29,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.consume import Entry
+from shared.metrics import StreamMeter
+from shared.tracing import article_id_of, batch_traces
 
 Process = Callable[[list[Entry]], Awaitable[None]]
 log = structlog.stdlib.get_logger(__name__)
@@ -75,23 +77,34 @@ class Delivery:
     retry_base_seconds: float = 0.5
     retry_cap_seconds: float = 30.0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    service: str = "worker"  # the metrics' service label
+    meter: StreamMeter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.meter = StreamMeter.of(self.service, self.stream, self.group)
 
     async def run(self, process: Process, entries: list[Entry]) -> None:
         """Process a batch; retry transient failures; record others and raise."""
         ids = [entry.id for entry in entries]
-        async with self._kept(ids):
-            attempt = 0
-            while True:
-                try:
-                    await process(entries)
-                except Exception as exc:
-                    if not is_transient(exc) or self.stopping.is_set():
-                        await self._record(ids, exc)
-                        raise
-                    attempt += 1
-                    await self._wait(attempt, exc)
-                else:
-                    return
+        # Log lines about an article of the batch carry its trace id; the meter times it all.
+        with batch_traces(traces_by_article(entries)), self.meter.batch(len(entries)):
+            async with self._kept(ids):
+                await self._until_done(process, entries)
+
+    async def _until_done(self, process: Process, entries: list[Entry]) -> None:
+        attempt = 0
+        while True:
+            try:
+                await process(entries)
+            except Exception as exc:
+                if not is_transient(exc) or self.stopping.is_set():
+                    await self._record(entries, exc)
+                    raise
+                attempt += 1
+                self.meter.retried.inc(len(entries))
+                await self._wait(attempt, exc, entries)
+            else:
+                return
 
     async def last_errors(self, ids: Sequence[bytes | str]) -> list[str | None]:
         """Return the recorded error of each message, None where none was recorded."""
@@ -105,15 +118,26 @@ class Delivery:
         if ids:
             await self.redis.hdel(self.errors_key, *ids)
 
-    async def _wait(self, attempt: int, exc: BaseException) -> None:
+    async def _wait(self, attempt: int, exc: BaseException, entries: list[Entry]) -> None:
         delay = backoff_seconds(attempt, self.retry_base_seconds, self.retry_cap_seconds)
-        log.warning("dependency unavailable; retrying", error=describe(exc), retry_in_s=delay)
+        log.warning(
+            "dependency unavailable; retrying",
+            error=describe(exc),
+            retry_in_s=delay,
+            article_ids=article_ids(entries),
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), timeout=delay)
 
-    async def _record(self, ids: Sequence[bytes | str], exc: BaseException) -> None:
+    async def _record(self, entries: list[Entry], exc: BaseException) -> None:
+        ids = [entry.id for entry in entries]
         error = describe(exc)
-        log.error("batch failed; left pending for retry", error=error, messages=len(ids))
+        log.error(
+            "batch failed; left pending for retry",
+            error=error,
+            messages=len(ids),
+            article_ids=article_ids(entries),
+        )
         with contextlib.suppress(Exception):  # Redis may be what failed; the reaper copes
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.hset(self.errors_key, mapping=dict.fromkeys(ids, error))
@@ -142,6 +166,21 @@ class Delivery:
                 await self.redis.xclaim(
                     self.stream, self.group, self.consumer, 0, ids_arg(ids), justid=True
                 )
+
+
+def article_ids(entries: Sequence[Entry]) -> list[str]:
+    """Return the article ids of a batch's entries, for its log lines (bad entries have none)."""
+    return [found for found in (article_id_of(entry.body) for entry in entries) if found]
+
+
+def traces_by_article(entries: Sequence[Entry]) -> dict[str, str]:
+    """Return the trace id of each article of a batch, by article id (traced ones only)."""
+    traces = {}
+    for entry in entries:
+        article_id, trace_id = article_id_of(entry.body), entry.trace_id
+        if article_id is not None and trace_id is not None:
+            traces[article_id] = trace_id
+    return traces
 
 
 def ids_arg(ids: Sequence[bytes | str]) -> list[Any]:

@@ -1,13 +1,37 @@
 """Events exchanged over Redis Streams. Past tense: each says what has happened."""
 
 from datetime import UTC, datetime
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from shared.themes import ThemeScore
+from shared.vectors import pack, unpack
 
 SCHEMA_VERSION: Final = 1
+
+# In memory a list of floats; in JSON a base64 string of float16 values (shared.vectors.pack).
+# A list of floats is read too: events written before vectors were packed.
+PackedVector = Annotated[
+    list[float],
+    BeforeValidator(unpack),
+    PlainSerializer(pack, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "contentEncoding": "base64",
+            "description": "the vector's values as little-endian float16, base64",
+        }
+    ),
+]
 
 
 def utcnow() -> datetime:
@@ -77,7 +101,7 @@ class Enrichment(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     # Top-level IPTC topics first, then the most specific topic under each.
     themes: list[ThemeScore] = Field(default_factory=list)
-    embedding: list[float] | None = None
+    embedding: PackedVector | None = None
     embedding_model: str | None = None
     # Which enrichments ran, and those skipped with the reason, so consumers can tell
     # "no entities found" from "entity extraction did not run".
@@ -109,3 +133,5 @@ class EventDeadLettered(Event):
     attempts: int = 1
     original: str
     failed_at: AwareDatetime = Field(default_factory=utcnow)
+    # The trace id the original carried in its headers, so a dead letter is found by it too.
+    trace_id: str | None = None

@@ -7,8 +7,11 @@ from typing import Literal
 import structlog
 from structlog.typing import Processor
 
+from shared.tracing import add_trace_ids
+
 _SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
+    add_trace_ids,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.ExtraAdder(),

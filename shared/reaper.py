@@ -100,7 +100,7 @@ class Reaper:
         self, spent: Sequence[Pending], entries: dict[str, Entry], errors: dict[str, str | None]
     ) -> None:
         letters = [self._letter(p, entries[p.id], errors[p.id]) for p in spent]
-        await dead_letter(self.delivery.redis, self.dead_letter_stream, letters)
+        await dead_letter(self.delivery.redis, self.dead_letter_stream, letters, "exhausted")
         await self._done([p.id for p in spent])
 
     def _letter(self, pending: Pending, entry: Entry, error: str | None) -> EventDeadLettered:
@@ -111,6 +111,7 @@ class Reaper:
             error=error or "its worker stopped while processing it, every time",
             attempts=pending.deliveries,
             original=dump_body(entry.body),
+            trace_id=entry.trace_id,
         )
 
     async def _retry(self, entries: list[Entry], *, together: bool = False) -> None:

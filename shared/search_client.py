@@ -50,6 +50,8 @@ BASE_SETTINGS: dict[str, Any] = {
     },
 }
 TASK_TIMEOUT_MS = 60_000
+# Tasks Meilisearch has not finished yet: its indexing backlog.
+BACKLOG_STATUSES = "enqueued,processing"
 
 # Stories (same-event groups) live in their own index, kept by the related service.
 STORIES_SETTINGS: dict[str, Any] = {
@@ -142,6 +144,13 @@ def index_settings(dimensions: int) -> dict[str, Any]:
 def stories_index_uid(articles_uid: str) -> str:
     """Return the uid of the stories index that goes with the articles index `articles_uid`."""
     return f"{articles_uid}-stories"
+
+
+def index_backlog(client: meilisearch.Client, index: str) -> int:
+    """Count the Meilisearch tasks not finished yet on the articles index and its stories."""
+    uids = [index, stories_index_uid(index)]
+    tasks = client.get_tasks({"statuses": BACKLOG_STATUSES, "indexUids": uids, "limit": 1})
+    return int(tasks.total)
 
 
 def ensure_index(client: meilisearch.Client, uid: str, dimensions: int) -> None:

@@ -1,7 +1,7 @@
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.vectors import DEFAULT_EMBEDDER, EMBEDDER_DIMENSIONS
@@ -13,6 +13,16 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "masterKey", "master-key", "secret", "password", "placeholder"}
 )
 MIN_SECRET_LENGTH = 16
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# The port a process serves Prometheus' /metrics on; 0, empty or None: no metrics server.
+MetricsPort = Annotated[
+    Annotated[int, Field(ge=0, le=65535)] | None, BeforeValidator(_blank_is_none)
+]
 
 
 class CommonSettings(BaseSettings):
@@ -97,3 +107,7 @@ class WorkerSettings(CommonSettings):
     retry_cap_seconds: float = Field(default=30.0, gt=0, le=3_600)
     # Streams keep this much history (XTRIM MINID), which `ontheme reindex` rebuilds from.
     retention_days: float = Field(default=7.0, gt=0, validation_alias="STREAM_RETENTION_DAYS")
+    # Where this process serves /metrics (prometheus_client's server): loopback unless told
+    # (containers: 0.0.0.0). Each service sets its own default port.
+    metrics_host: str = Field(default="127.0.0.1", validation_alias="METRICS_HOST")
+    metrics_port: MetricsPort = None

@@ -1,4 +1,4 @@
-"""What a worker does beside consuming: sweep pending messages, trim streams by age."""
+"""What a worker does beside consuming: sweep pending messages, trim streams, read gauges."""
 
 import asyncio
 import contextlib
@@ -9,11 +9,13 @@ import structlog
 from redis.asyncio import Redis
 
 from shared.delivery import describe
+from shared.probes import Probe
 from shared.reaper import Reaper
 from shared.settings import WorkerSettings
 
 log = structlog.stdlib.get_logger(__name__)
 TRIM_EVERY_SECONDS = 60.0
+PROBE_EVERY_SECONDS = 5.0
 # Consumers of past processes linger in their group; forget them once idle and empty.
 FORGET_CONSUMERS_AFTER_MS = 3_600_000
 
@@ -71,17 +73,40 @@ async def _loop(reapers: Sequence[Reaper], settings: WorkerSettings, stop: async
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
+async def run_probes(probes: Sequence[Probe]) -> None:
+    """Run each probe; one that fails (Meilisearch down) does not stop the others."""
+    for probe in probes:
+        try:
+            await probe()
+        except Exception as exc:  # noqa: BLE001 - a stale gauge is all a failed probe costs
+            log.warning("metrics probe failed; retrying", error=describe(exc))
+
+
+async def _probe_loop(probes: Sequence[Probe], stop: asyncio.Event) -> None:
+    # Beside the sweeps, not in their loop: a slow Meilisearch must never delay a reclaim.
+    while not stop.is_set():
+        await run_probes(probes)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=PROBE_EVERY_SECONDS)
+
+
 @contextlib.asynccontextmanager
 async def upkeep(
-    reapers: Sequence[Reaper], settings: WorkerSettings, stop: asyncio.Event
+    reapers: Sequence[Reaper],
+    settings: WorkerSettings,
+    stop: asyncio.Event,
+    probes: Sequence[Probe] = (),
 ) -> AsyncIterator[None]:
-    """Run the sweeps and trims in the background while the worker runs."""
-    task = asyncio.create_task(_loop(reapers, settings, stop)) if reapers else None
+    """Run the sweeps and trims, and the metrics probes, in the background while it runs."""
+    tasks = [asyncio.create_task(_loop(reapers, settings, stop))] if reapers else []
+    if probes:
+        tasks.append(asyncio.create_task(_probe_loop(probes, stop)))
     try:
         yield
     finally:
-        if task is not None:
+        if tasks:
             stop.set()
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -1,4 +1,4 @@
-"""Wiring shared by the stream workers: broker, Redis, groups, delivery, reaper, heartbeat."""
+"""Wiring shared by the stream workers: broker, Redis, groups, delivery, reaper, metrics."""
 
 import asyncio
 import contextlib
@@ -15,11 +15,20 @@ from redis.asyncio import Redis
 from shared.broker import create_broker, create_redis, ensure_groups, tolerant_parser
 from shared.consume import Entry
 from shared.delivery import Delivery, Process
+from shared.events import EventDeadLettered
 from shared.heartbeat import heartbeat
+from shared.metrics import metrics_server
+from shared.probes import Probe, group_probe
 from shared.reaper import Reaper
 from shared.settings import WorkerSettings
-from shared.streams import Streams, consumer_name
+from shared.streams import DEAD_LETTER, Streams, consumer_name
 from shared.upkeep import upkeep
+
+DEAD_LETTER_DOC = (
+    "Events a worker gave up on, with the cause and the original. Appended with plain XADD "
+    "as JSON in the `__data__` field (no FastStream envelope, no headers) by "
+    "shared.consume.dead_letter; declared here for the AsyncAPI document only."
+)
 
 
 @dataclass
@@ -34,12 +43,14 @@ class Worker:
     consumer: str
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     reapers: list[Reaper] = field(default_factory=list)
+    # Refresh the gauges of its metrics (beside the groups' lag, which every worker has).
+    probes: list[Probe] = field(default_factory=list)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
 
 def create_worker(service: str, settings: WorkerSettings) -> Worker:
     """Return the broker and clients of a worker; nothing connects until the app starts."""
-    return Worker(
+    worker = Worker(
         service=service,
         settings=settings,
         broker=create_broker(settings),
@@ -47,6 +58,13 @@ def create_worker(service: str, settings: WorkerSettings) -> Worker:
         streams=Streams(settings.namespace),
         consumer=consumer_name(service),
     )
+    worker.broker.publisher(
+        stream=worker.streams.dead_letter,
+        schema=EventDeadLettered,
+        title=DEAD_LETTER,
+        description=DEAD_LETTER_DOC,
+    )
+    return worker
 
 
 def consume(worker: Worker, stream: str, group: str, process: Process) -> None:
@@ -61,6 +79,7 @@ def consume(worker: Worker, stream: str, group: str, process: Process) -> None:
         reclaim_idle_ms=int(settings.reclaim_idle_seconds * 1000),
         retry_cap_seconds=settings.retry_cap_seconds,
         stopping=worker.stopping,
+        service=worker.service,
     )
     sub = StreamSub(
         stream, group=group, consumer=worker.consumer, batch=True, max_records=settings.batch_size
@@ -69,7 +88,11 @@ def consume(worker: Worker, stream: str, group: str, process: Process) -> None:
     @worker.broker.subscriber(stream=sub, parser=tolerant_parser, title=f"{stream}:{group}")
     async def handle(bodies: list[Any], message: RedisBatchStreamMessage) -> None:
         ids = message.raw_message["message_ids"]
-        entries = [Entry(_text(i), body) for i, body in zip(ids, bodies, strict=True)]
+        # Each entry's own envelope headers (its trace id); FastStream keeps them in order.
+        headers = message.batch_headers or [{}] * len(bodies)
+        entries = [
+            Entry(_text(i), body, head) for i, body, head in zip(ids, bodies, headers, strict=True)
+        ]
         await delivery.run(process, entries)
 
     worker.reapers.append(
@@ -98,9 +121,13 @@ def create_worker_app(
             await on_startup()
 
     async def beat() -> None:
-        stack = worker._stack
-        await stack.enter_async_context(heartbeat(worker.settings.heartbeat_file, worker.redis))
-        await stack.enter_async_context(upkeep(worker.reapers, worker.settings, worker.stopping))
+        stack, settings = worker._stack, worker.settings
+        await stack.enter_async_context(
+            metrics_server(settings.metrics_host, settings.metrics_port, worker.service)
+        )
+        await stack.enter_async_context(heartbeat(settings.heartbeat_file, worker.redis))
+        probes = _probes(worker) if settings.metrics_port else []
+        await stack.enter_async_context(upkeep(worker.reapers, settings, worker.stopping, probes))
 
     async def stopping() -> None:
         # Before the broker drains its handlers: retries give up, upkeep stops sweeping.
@@ -118,6 +145,11 @@ def create_worker_app(
         after_shutdown=[stop],
         specification=AsyncAPI(worker.broker, title=f"ontheme {worker.service}"),
     )
+
+
+def _probes(worker: Worker) -> list[Probe]:
+    groups = [(r.delivery.stream, r.delivery.group) for r in worker.reapers]
+    return [group_probe(worker.redis, worker.service, groups), *worker.probes]
 
 
 def _text(value: bytes | str) -> str:

@@ -31,7 +31,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> FastStre
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         # The models hold the CPU for a while: off the event loop, so heartbeats go on.
         enriched = await asyncio.to_thread(loaded[0].enrich, checked.valid)
-        await publish_many(publisher, worker.redis, enriched)
+        # In input order: each enriched event carries on the trace id of the one it came from.
+        await publish_many(publisher, worker.redis, enriched, checked.traces)
         log.info(
             "enriched",
             article_ids=[e.article.id for e in enriched],

@@ -24,7 +24,6 @@ from shared.embeddings import Embedder, load_embedder
 from shared.events import ArticleEnriched, ArticleIngested, Enrichment, EntityMention
 from shared.themes import load_taxonomy
 
-EMBEDDING_DECIMALS = 6
 OVERRULE_DECLARED = 0.8
 Vector = npt.NDArray[np.float32]
 
@@ -85,7 +84,7 @@ class Enricher:
 
     def _language(self, drafts: list[Draft]) -> None:
         texts = [language_input(d.article) for d in drafts]
-        guesses = guarded("language", self.models.language.detect_many, texts)
+        guesses = guarded("language", self.models.language.detect_many, texts, _ids(drafts))
         for draft, guess in zip(drafts, guesses, strict=True):
             declared = normalise_language(draft.article.language)
             detected = guess if not isinstance(guess, Failed) and guess.code else None
@@ -116,7 +115,7 @@ class Enricher:
                 reason = f"no entity model for language {language or 'unknown'!r}"
                 draft.record("entities", Failed(reason))
         texts = [full_text(d.article) for d in todo]
-        found = guarded("entities", self.models.entities.extract_many, texts)
+        found = guarded("entities", self.models.entities.extract_many, texts, _ids(todo))
         limit = self.models.entities.max_chars
         for draft, text, entities in zip(todo, texts, found, strict=True):
             if len(text) > limit:
@@ -135,7 +134,8 @@ class Enricher:
                 for d in batch
             ]
 
-        for draft, keywords in zip(drafts, guarded("keywords", extract, drafts), strict=True):
+        found = guarded("keywords", extract, drafts, _ids(drafts))
+        for draft, keywords in zip(drafts, found, strict=True):
             draft.record("keywords", keywords, keywords=keywords)
 
     def _embed(self, texts: list[str]) -> list[Vector]:
@@ -144,15 +144,21 @@ class Enricher:
     def _embeddings_and_themes(self, drafts: list[Draft]) -> None:
         texts = [embedding_text(d.article, str(d.fields["lede"])) for d in drafts]
         done: list[tuple[Draft, Vector]] = []
-        for draft, vector in zip(drafts, guarded("embedding", self._embed, texts), strict=True):
+        vectors = guarded("embedding", self._embed, texts, _ids(drafts))
+        for draft, vector in zip(drafts, vectors, strict=True):
             if isinstance(vector, Failed):
                 draft.record("embedding", vector)
                 draft.record("themes", Failed("no embedding"))
                 continue
-            rounded = np.round(vector, EMBEDDING_DECIMALS).tolist()
-            draft.record("embedding", vector, embedding=rounded, embedding_model=self._name)
+            # Events carry it packed (shared.vectors.pack): no rounding needed here.
+            values = vector.tolist()
+            draft.record("embedding", vector, embedding=values, embedding_model=self._name)
             done.append((draft, vector))
         if done:
             themes = self.models.themes.classify(np.stack([v for _, v in done]))
             for (draft, _), scores in zip(done, themes, strict=True):
                 draft.record("themes", scores, themes=scores)
+
+
+def _ids(drafts: list[Draft]) -> list[str]:
+    return [d.article.id for d in drafts]

@@ -39,7 +39,12 @@ class Draft:
         self.ran.append(step)
 
 
-def guarded(step: str, run: Callable[[list[T]], Sequence[R]], items: list[T]) -> list[R | Failed]:
+def guarded(
+    step: str,
+    run: Callable[[list[T]], Sequence[R]],
+    items: list[T],
+    article_ids: Sequence[str] | None = None,
+) -> list[R | Failed]:
     """Run `run` on the batch; if it raises, once per item, so only the bad ones fail."""
     if not items:
         return []
@@ -48,11 +53,13 @@ def guarded(step: str, run: Callable[[list[T]], Sequence[R]], items: list[T]) ->
     except Exception:  # noqa: BLE001 - any model error: retry item by item below
         log.warning("enrichment step failed on a batch; retrying one by one", step=step)
     results: list[R | Failed] = []
-    for item in items:
+    for n, item in enumerate(items):
         try:
             results.extend(run([item]))
         except Exception as exc:  # noqa: BLE001 - recorded as the article's skip reason
-            log.warning("enrichment step failed", step=step, error=repr(exc))
+            # `article_ids` (one per item) name the article, and so its trace, in the log line.
+            article_id = article_ids[n] if article_ids else None
+            log.warning("enrichment step failed", step=step, error=repr(exc), article_id=article_id)
             results.append(Failed(f"{step} failed: {type(exc).__name__}: {exc}"[:300]))
     return results
 

@@ -9,6 +9,7 @@ from services.indexing.logic import to_documents
 from services.indexing.settings import Settings
 from shared.consume import Entry, check_batch, dead_letter
 from shared.events import ArticleEnriched
+from shared.probes import backlog_probe
 from shared.search_client import create_search_client, ensure_index
 from shared.streams import INDEXING_GROUP
 from shared.worker import consume, create_worker, create_worker_app
@@ -23,6 +24,9 @@ def create_app(settings: Settings) -> FastStream:
     streams = worker.streams
     client = create_search_client(settings, timeout=30)
     index = client.index(settings.meili_index)
+    # Its own client, with a short timeout: a slow Meilisearch only makes the gauge stale.
+    probe_client = create_search_client(settings, timeout=5)
+    worker.probes.append(backlog_probe(probe_client, settings.meili_index, SERVICE))
 
     async def on_enriched(entries: list[Entry]) -> None:
         checked = check_batch(ArticleEnriched, entries, service=SERVICE, stream=streams.enriched)

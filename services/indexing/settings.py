@@ -1,7 +1,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, WorkerSettings
+from shared.settings import MetricsPort, ServiceSettings, WorkerSettings
 
 
 class Settings(WorkerSettings, ServiceSettings):
@@ -11,3 +11,4 @@ class Settings(WorkerSettings, ServiceSettings):
 
     # Meilisearch indexes large batches far faster than many small ones.
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    metrics_port: MetricsPort = 9102

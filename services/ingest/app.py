@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, status
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, HTTPException, status
 from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 
@@ -20,10 +20,21 @@ from shared.broker import create_broker, create_redis
 from shared.errors import hide_internal_errors
 from shared.events import Article, ArticleIngested
 from shared.http import BodyLimitMiddleware
-from shared.streams import Streams
+from shared.metrics import count_articles
+from shared.metrics_http import instrument
+from shared.streams import INGESTED, Streams
+from shared.tracing import from_traceparent, new_trace_id
 
 log = structlog.stdlib.get_logger(__name__)
+SERVICE = "ingest"
 UNAVAILABLE = "the event stream (Redis) is unavailable; retry later"
+TraceParent = Annotated[
+    str | None,
+    Header(
+        description="W3C Trace Context: its trace-id becomes the trace id of the articles "
+        "accepted, carried by their events and logged by every service; new ones otherwise"
+    ),
+]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -31,10 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
     broker = create_broker(settings)
     redis = create_redis(settings)
     streams = Streams(settings.namespace)
-    fetch_policy = settings.fetch_policy
     # Declared for the AsyncAPI document; the acceptor writes the events itself, atomically.
-    broker.publisher(stream=streams.ingested, schema=ArticleIngested)
-    acceptor = Acceptor.of(redis, streams)
+    broker.publisher(stream=streams.ingested, schema=ArticleIngested, title=INGESTED)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -50,49 +59,13 @@ def create_app(settings: Settings) -> FastAPI:
         default=settings.max_article_bytes,
     )
     hide_internal_errors(app)
+    instrument(app, SERVICE)
     # Every write goes through this router, so none can be added without the key check.
     writes = APIRouter(
         dependencies=[Depends(require_api_key(ApiKeys(settings.api_key_values)))],
         responses=UNAUTHORIZED,
     )
-
-    async def accept(articles: list[Article]) -> list[Admission]:
-        try:
-            return await acceptor.admit(articles)
-        except RedisError as exc:
-            log.warning("redis unavailable", error=str(exc))
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
-
-    @writes.post("/articles", status_code=status.HTTP_202_ACCEPTED)
-    async def post_article(item: ArticleRequest) -> Accepted:
-        """Accept one article, or a web page's: `url` alone is fetched, `url` + `html` read.
-
-        `duplicate` is true when its id was accepted before. A page with no article, or one
-        that cannot be fetched, is answered 422 with the reason.
-        """
-        article = await submitted_article(item, fetch_policy)
-        (admission,) = await accept([article])
-        structlog.contextvars.bind_contextvars(article_id=admission.id)
-        log.info("article accepted", duplicate=not admission.new)
-        return Accepted(id=admission.id, duplicate=not admission.new)
-
-    @writes.post("/articles/batch", status_code=status.HTTP_202_ACCEPTED)
-    async def post_batch(items: Annotated[list[Any], Body()]) -> BatchResult:
-        """Accept up to `max_batch` articles; each bad item is rejected on its own."""
-        if len(items) > settings.max_batch:
-            raise HTTPException(
-                status.HTTP_413_CONTENT_TOO_LARGE,
-                f"batch has {len(items)} items; the limit is {settings.max_batch}",
-            )
-        parsed = parse_batch(items)
-        articles = [to_article(p) for p in parsed if isinstance(p, ArticleIn)]
-        admitted = iter(await accept(articles))
-        results: list[Accepted | Rejected] = [
-            Rejected(error=p) if isinstance(p, str) else _accepted(next(admitted)) for p in parsed
-        ]
-        log.info("batch accepted", items=len(items), valid=len(articles))
-        return BatchResult(results=results)
-
+    _add_article_routes(writes, Acceptor.of(redis, streams), settings)
     app.include_router(writes)
     app.include_router(feeds_router(settings, redis))
 
@@ -106,6 +79,76 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _add_article_routes(writes: APIRouter, acceptor: Acceptor, settings: Settings) -> None:
+    @writes.post("/articles", status_code=status.HTTP_202_ACCEPTED)
+    async def post_article(item: ArticleRequest, traceparent: TraceParent = None) -> Accepted:
+        """Accept one article, or a web page's: `url` alone is fetched, `url` + `html` read.
+
+        `duplicate` is true when its id was accepted before. A page with no article, or one
+        that cannot be fetched, is answered 422 with the reason.
+        """
+        try:
+            article = await submitted_article(item, settings.fetch_policy)
+        except HTTPException:
+            count_articles(SERVICE, [], rejected=1)
+            raise
+        trace_id = from_traceparent(traceparent) or new_trace_id()
+        (admission,) = await _admit(acceptor, [article], [trace_id])
+        count_articles(SERVICE, [admission.new])
+        structlog.contextvars.bind_contextvars(article_id=admission.id, trace_id=admission.trace_id)
+        log.info("article accepted", duplicate=not admission.new)
+        return Accepted(id=admission.id, duplicate=not admission.new)
+
+    @writes.post("/articles/batch", status_code=status.HTTP_202_ACCEPTED)
+    async def post_batch(
+        items: Annotated[list[Any], Body()], traceparent: TraceParent = None
+    ) -> BatchResult:
+        """Accept up to `max_batch` articles; each bad item is rejected on its own."""
+        if len(items) > settings.max_batch:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"batch has {len(items)} items; the limit is {settings.max_batch}",
+            )
+        parsed = parse_batch(items)
+        articles = [to_article(p) for p in parsed if isinstance(p, ArticleIn)]
+        admissions = await _admit(acceptor, articles, request_traces(traceparent, len(articles)))
+        _batch_admitted(len(items), len(parsed) - len(articles), admissions)
+        admitted = iter(admissions)
+        results: list[Accepted | Rejected] = [
+            Rejected(error=p) if isinstance(p, str) else _accepted(next(admitted)) for p in parsed
+        ]
+        return BatchResult(results=results)
+
+
+async def _admit(
+    acceptor: Acceptor, articles: list[Article], traces: list[str] | None
+) -> list[Admission]:
+    try:
+        return await acceptor.admit(articles, traces)
+    except RedisError as exc:
+        log.warning("redis unavailable", error=str(exc))
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE) from exc
+
+
+def _batch_admitted(items: int, rejected: int, admissions: list[Admission]) -> None:
+    count_articles(SERVICE, [a.new for a in admissions], rejected=rejected)
+    new = [a for a in admissions if a.new]
+    log.info(
+        "batch accepted",
+        items=items,
+        valid=len(admissions),
+        article_ids=[a.id for a in new],
+        trace_ids=[a.trace_id for a in new],
+    )
+
+
+def request_traces(traceparent: str | None, count: int) -> list[str] | None:
+    """Return a client's trace id for each article of its batch; None: one new id each."""
+    # The client's trace is its whole request: every article it sent belongs to it.
+    client_trace = from_traceparent(traceparent)
+    return [client_trace] * count if client_trace else None
 
 
 def _accepted(admission: Admission) -> Accepted:

@@ -12,6 +12,7 @@ from redis.commands.core import AsyncScript
 from shared.consume import DATA_FIELD
 from shared.events import Article, ArticleIngested
 from shared.streams import Streams
+from shared.tracing import new_trace_id, trace_headers
 
 # Marking an article seen and publishing its event happen together or not at all: a crash or
 # a lost connection between the two would otherwise leave an id that is "seen" but never
@@ -46,10 +47,14 @@ MIN_TEXT_CHARS = 200
 
 @dataclass(frozen=True)
 class Admission:
-    """What became of an article: the id it is known by, and whether it was new."""
+    """What became of an article: its id, whether it was new, and its event's trace id.
+
+    A duplicate has no trace id: nothing was published for it.
+    """
 
     id: str
     new: bool
+    trace_id: str | None = None
 
 
 def text_key(article: Article) -> str:
@@ -61,12 +66,12 @@ def text_key(article: Article) -> str:
     return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:32]
 
 
-async def envelope(event: ArticleIngested) -> bytes:
+async def envelope(event: ArticleIngested, trace_id: str | None = None) -> bytes:
     """Return the event as FastStream writes it (its binary envelope, JSON inside)."""
     return await BinaryMessageFormatV1.encode(
         message=event.model_dump_json().encode(),
         reply_to=None,
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **trace_headers(trace_id)},
         correlation_id=str(uuid.uuid4()),
     )
 
@@ -88,19 +93,26 @@ class Acceptor:
         """Return the acceptor of a namespace's ingested stream, as every entry point uses it."""
         return cls(redis, streams.ingested, streams.seen_ids, streams.seen_texts)
 
-    async def admit(self, articles: Sequence[Article]) -> list[Admission]:
-        """Publish the articles not seen before; say, per article, its id and if it was new."""
+    async def admit(
+        self, articles: Sequence[Article], traces: Sequence[str] | None = None
+    ) -> list[Admission]:
+        """Publish the articles not seen before; say, per article, its id and if it was new.
+
+        Each event carries a trace id in its headers: `traces` (one per article), else new ones.
+        """
         if not articles:
             return []
+        traces = [new_trace_id() for _ in articles] if traces is None else traces
         args: list[str | bytes] = []
-        for article in articles:
-            payload = await envelope(ArticleIngested(article=article))
+        for article, trace_id in zip(articles, traces, strict=True):
+            payload = await envelope(ArticleIngested(article=article), trace_id)
             args += [article.id, text_key(article), payload]
         args.append(DATA_FIELD)
         if self._script is None:
             self._script = self.redis.register_script(ACCEPT_SCRIPT)
         flat = await self._script(keys=[self.seen_key, self.stream, self.texts_key], args=args)
-        return [Admission(_text(flat[i]), bool(flat[i + 1])) for i in range(0, len(flat), 2)]
+        pairs = zip(flat[::2], flat[1::2], traces, strict=True)
+        return [Admission(_text(i), bool(new), t if new else None) for i, new, t in pairs]
 
     async def accept(self, articles: Sequence[Article]) -> list[bool]:
         """Publish the articles not seen before; return, per article, whether it was new."""

@@ -16,7 +16,8 @@ from services.poller.store import FeedStore
 from shared.broker import create_broker, create_redis
 from shared.events import ArticleIngested
 from shared.heartbeat import heartbeat
-from shared.streams import Streams
+from shared.metrics import metrics_server
+from shared.streams import INGESTED, Streams
 
 SERVICE = "poller"
 
@@ -46,8 +47,12 @@ class PollLoop:
     stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def start(self) -> None:
-        """Start beating and polling."""
-        await self.stack.enter_async_context(heartbeat(self.settings.heartbeat_file, self.redis))
+        """Start serving metrics, beating and polling."""
+        settings = self.settings
+        await self.stack.enter_async_context(
+            metrics_server(settings.metrics_host, settings.metrics_port, SERVICE)
+        )
+        await self.stack.enter_async_context(heartbeat(settings.heartbeat_file, self.redis))
         self.running.append(
             asyncio.create_task(self.poller.run(self.stop, self.settings.idle_seconds))
         )
@@ -68,7 +73,8 @@ def create_app(settings: Settings) -> FastStream:
     # The poller consumes no stream; the broker gives it the workers' lifecycle (signals,
     # graceful stop) and documents what it publishes in the AsyncAPI schema.
     broker = create_broker(settings)
-    broker.publisher(stream=Streams(settings.namespace).ingested, schema=ArticleIngested)
+    ingested = Streams(settings.namespace).ingested
+    broker.publisher(stream=ingested, schema=ArticleIngested, title=INGESTED)
     redis = create_redis(settings)
     loop = PollLoop(create_poller(settings, redis), redis, settings)
     return FastStream(

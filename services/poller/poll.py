@@ -25,6 +25,7 @@ from services.poller.logic import (
 from services.poller.store import FeedStore
 from shared.delivery import describe
 from shared.fetch import FetchError, FetchPolicy, fetch
+from shared.metrics import FEED_POLLS, count_articles
 
 log = structlog.stdlib.get_logger(__name__)
 # Waits after a round that failed (Redis unreachable), doubling up to the cap.
@@ -62,6 +63,7 @@ class Poller:
         if feed is None:
             return None
         result = await self._attempt(feed)
+        FEED_POLLS.labels("failed" if result.failed else "ok").inc()
         stored = await self.store.record(
             feed.id,
             token,
@@ -96,8 +98,14 @@ class Poller:
         articles, rejected = to_articles(to_items(parsed))
         if rejected:
             log.info("feed items rejected", feed_id=feed.id, reasons=rejected[:5])
-        fresh = await self.acceptor.accept(articles)
-        return read(fetched, seen=len(articles) + len(rejected), accepted=sum(fresh))
+        admissions = await self.acceptor.admit(articles)
+        count_articles("poller", [a.new for a in admissions], rejected=len(rejected))
+        fresh = [a for a in admissions if a.new]
+        if fresh:
+            # The start of each new article's trace, as ingest logs it for the API's.
+            ids, traces = [a.id for a in fresh], [a.trace_id for a in fresh]
+            log.info("feed items published", feed_id=feed.id, article_ids=ids, trace_ids=traces)
+        return read(fetched, seen=len(articles) + len(rejected), accepted=len(fresh))
 
     async def run(self, stop: asyncio.Event, idle_s: float = 1.0) -> None:
         """Poll rounds until `stop` is set; the round in hand is finished first."""

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.fetch import FetchPolicy
-from shared.settings import CommonSettings
+from shared.settings import CommonSettings, MetricsPort
 
 
 class Settings(CommonSettings):
@@ -32,6 +32,9 @@ class Settings(CommonSettings):
     # loopback (tests, an intranet feed). Empty: public addresses only (SSRF guard).
     fetch_allow: str = ""
     user_agent: str = "ontheme-poller/0.1 (+https://github.com/ontheme)"
+    # Where /metrics is served, as the workers serve theirs (METRICS_HOST is shared).
+    metrics_host: str = Field(default="127.0.0.1", validation_alias="METRICS_HOST")
+    metrics_port: MetricsPort = 9104
 
     @property
     def fetch_policy(self) -> FetchPolicy:

@@ -1,7 +1,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, WorkerSettings
+from shared.settings import MetricsPort, ServiceSettings, WorkerSettings
 
 DAY_SECONDS = 86_400
 
@@ -13,6 +13,7 @@ class Settings(WorkerSettings, ServiceSettings):
 
     # Two multi-searches per batch: bigger batches mean fewer round trips and index tasks.
     batch_size: int = Field(default=200, ge=1, le=1000)
+    metrics_port: MetricsPort = 9103
     # Related entries kept per article, and older articles told about each new one.
     limit: int = Field(default=10, ge=1, le=50)
     # Hits fetched per article from each of the vector and the keyword search: 20 kept the

@@ -22,6 +22,7 @@ from shared.broker import create_redis
 from shared.embeddings import load_embedder
 from shared.errors import hide_internal_errors
 from shared.http import BodyLimitMiddleware
+from shared.metrics_http import instrument
 from shared.streams import Streams
 
 log = structlog.get_logger(__name__)
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPIOffline(title="ontheme search", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, limits={}, default=MAX_REQUEST_BYTES)
     hide_internal_errors(app)
+    instrument(app, "search")
     app.include_router(search_router(deps), responses=UNAVAILABLE)
     app.include_router(links_router(deps), responses=UNAVAILABLE)
     app.include_router(stories_router(deps), responses=UNAVAILABLE)

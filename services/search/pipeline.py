@@ -8,10 +8,9 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from services.search.schemas import GroupState, PipelineState, StreamState
-from shared.search_client import stories_index_uid
+from shared.probes import group_lag
+from shared.search_client import index_backlog
 from shared.streams import Streams
-
-BACKLOG_STATUSES = "enqueued,processing"
 
 
 def _text(value: Any) -> Any:
@@ -22,10 +21,7 @@ def group_state(group: str, info: dict[str, Any] | None, length: int, last_id: s
     """Return a group's state from XINFO GROUPS, also when the group does not exist yet."""
     if info is None:
         return GroupState(group=group, exists=False, pending=0, lag=length)
-    lag = info.get("lag")
-    if lag is None and _text(info.get("last-delivered-id")) == last_id:
-        # Redis leaves lag unset after trims and deletions; caught up is still caught up.
-        lag = 0
+    lag = group_lag(info, last_id)
     return GroupState(group=group, exists=True, pending=int(info["pending"]), lag=lag)
 
 
@@ -50,13 +46,6 @@ async def stream_state(redis: "Redis", stream: str, groups: tuple[str, ...]) -> 
     length = int(info["length"])
     states = [group_state(g, by_name.get(g), length, last_id) for g in groups]
     return StreamState(stream=stream, length=length, groups=states)
-
-
-def index_backlog(client: meilisearch.Client, index: str) -> int:
-    """Count the Meilisearch tasks not finished yet on the articles index and its stories."""
-    uids = [index, stories_index_uid(index)]
-    tasks = client.get_tasks({"statuses": BACKLOG_STATUSES, "indexUids": uids, "limit": 1})
-    return int(tasks.total)
 
 
 async def pipeline_state(

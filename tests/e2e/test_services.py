@@ -1,5 +1,6 @@
 """Every service as a process against real Redis and Meilisearch, used over HTTP."""
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any
 import httpx
 import meilisearch
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.native.servers import free_port
 from deploy.native.stack import Stack, start_stack
@@ -21,8 +23,17 @@ STORY = [
 
 
 @pytest.fixture(scope="module")
+def metrics_ports() -> dict[str, int]:
+    """Where each worker and the poller serve /metrics: ports of their own, not the defaults."""
+    return {name: free_port() for name in ("enrichment", "indexing", "related", "poller")}
+
+
+@pytest.fixture(scope="module")
 def stack(
-    redis_server: str, meili_server: Any, tmp_path_factory: pytest.TempPathFactory
+    redis_server: str,
+    meili_server: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    metrics_ports: dict[str, int],
 ) -> Iterator[tuple[Stack, httpx.Client, httpx.Client]]:
     """Every service running as its own process on a namespace and index of its own."""
     run, key = uuid.uuid4().hex[:8], uuid.uuid4().hex
@@ -35,6 +46,7 @@ def stack(
         "ONTHEME_NAMESPACE": f"e2e{run}:",
         "LOG_FORMAT": "json",
         "INGEST_API_KEYS": key,
+        **{f"{name.upper()}_METRICS_PORT": str(port) for name, port in metrics_ports.items()},
     }
     ingest_port, search_port = free_port(), free_port()
     logs: Path = tmp_path_factory.mktemp("e2e-logs")
@@ -156,3 +168,63 @@ def test_writes_without_the_key_get_401_and_publish_nothing(
         assert anonymous.get("/health").status_code == 200
     assert search.get("/pipeline").json()["streams"][0]["length"] == before
     running.check_alive()
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """The value of a sample in a scrape whose labels include `labels`, else None."""
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == name and labels.items() <= found.labels.items():
+                return float(found.value)
+    return None
+
+
+def test_one_article_is_followed_through_every_services_log_by_its_trace_id(
+    stack: tuple[Stack, httpx.Client, httpx.Client],
+) -> None:
+    running, ingest, search = stack
+    trace = uuid.uuid4().hex
+    response = ingest.post(
+        "/articles",
+        json={"title": "Bank of England holds rates as inflation cools", "source": "Trace Wire"},
+        headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"},
+    )
+    assert response.status_code == 202
+    article_id = response.json()["id"]
+    wait_idle(search)
+    logs = {process.name: process.log_path for process in running.processes}
+    for name in ("ingest", "enrichment", "indexing", "related"):
+        # What `grep TRACE_ID .data/logs/*.log` finds after `make run`.
+        found = [line for line in logs[name].read_text().splitlines() if trace in line]
+        assert found, f"{name}.log has no line with the trace id"
+        parsed = [json.loads(line) for line in found]
+        assert any(
+            line.get("trace_id") == trace or trace in line.get("trace_ids", []) for line in parsed
+        ), name
+        assert any(
+            article_id in (line.get("article_id"), *line.get("article_ids", [])) for line in parsed
+        ), name
+
+
+def test_every_service_serves_metrics_that_count_the_articles(
+    stack: tuple[Stack, httpx.Client, httpx.Client], metrics_ports: dict[str, int]
+) -> None:
+    _, ingest, search = stack
+    accepted = sample(ingest.get("/metrics").text, "ontheme_articles_total", outcome="accepted")
+    assert accepted is not None
+    assert accepted >= 4
+    searched = search.get("/metrics").text
+    assert sample(searched, "ontheme_http_request_duration_seconds_count", route="/pipeline")
+    scraped = {
+        name: httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        for name, port in metrics_ports.items()
+    }
+    for name, group in (
+        ("enrichment", "enrichment"),
+        ("indexing", "indexing"),
+        ("related", "related"),
+    ):
+        processed = sample(scraped[name], "ontheme_events_processed_total", group=group)
+        assert processed is not None, name
+        assert processed >= 4, name
+    assert sample(scraped["poller"], "process_cpu_seconds_total") is not None

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from services.poller.app import create_poller
 from services.poller.feed import FeedKeys
 from services.poller.poll import Poller
 from services.poller.settings import Settings
+from shared.consume import decode
 from shared.streams import Streams
 from tests.fixtures.web import WebServer
 from tests.waits import wait_for
@@ -79,6 +81,45 @@ async def test_items_are_published_once_and_a_second_poll_is_conditional(
     assert published() == 3
     status = api.get(f"/feeds/{feed_id}").json()
     assert (status["last_status"], status["items_seen"], status["items_accepted"]) == (304, 3, 3)
+
+
+def counted() -> dict[str, float]:
+    """The poller's counts so far (of every test in this process: compare before and after)."""
+    names = {
+        f"articles {outcome}": ("ontheme_articles_total", {"service": "poller", "outcome": outcome})
+        for outcome in ("accepted", "duplicate", "rejected")
+    }
+    names |= {
+        f"polls {outcome}": ("ontheme_feed_polls_total", {"outcome": outcome})
+        for outcome in ("ok", "failed")
+    }
+    return {key: REGISTRY.get_sample_value(*found) or 0.0 for key, found in names.items()}
+
+
+async def test_polls_and_their_items_are_counted_and_each_new_item_traced(
+    api: TestClient, make_poller: MakePoller, web_server: WebServer, service_env: dict[str, str]
+) -> None:
+    register(api, serve(web_server, "/rss.xml", "rss20.xml"))
+    register(api, web_server.url("/missing"))
+    second = serve(web_server, "/again.xml", "rss20.xml")  # the same three items
+    before = counted()
+    await make_poller().cycle(time.time())
+    register(api, second)
+    await make_poller().cycle(time.time() + 1)
+    after = counted()
+    assert {key: after[key] - before[key] for key in before} == {
+        "articles accepted": 3,
+        "articles duplicate": 3,
+        "articles rejected": 0,
+        "polls ok": 2,
+        "polls failed": 1,
+    }
+    client = redis.Redis.from_url(service_env["REDIS_URL"])
+    found: list[Any] = client.xrange(Streams(service_env["ONTHEME_NAMESPACE"]).ingested) or []
+    client.close()
+    traces = [decode(entry_id, fields).trace_id for entry_id, fields in found]
+    assert len(set(traces)) == 3
+    assert all(trace and len(trace) == 32 for trace in traces)
 
 
 async def test_a_changed_feed_without_validators_publishes_only_its_new_items(

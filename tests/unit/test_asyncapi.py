@@ -9,14 +9,16 @@ import yaml
 from pydantic import BaseModel
 
 from deploy.asyncapi import COMMAND, SERVICES, STREAM_EVENTS, generate, stale
-from shared.events import ArticleEnriched, ArticleIngested
+from shared.events import ArticleEnriched, ArticleIngested, EventDeadLettered
 from shared.streams import (
+    DEAD_LETTER,
     ENRICHED,
     ENRICHMENT_GROUP,
     INDEXING_GROUP,
     INGESTED,
     RELATED_GROUP,
 )
+from shared.tracing import TRACE_HEADER
 
 CONSUMES = {
     "enrichment": (INGESTED, ENRICHMENT_GROUP),
@@ -102,9 +104,36 @@ def test_each_worker_consumes_its_stream_in_its_group(
 def test_publishers_document_their_event(
     documents: dict[str, dict[str, Any]], service: str, stream: str
 ) -> None:
-    (channel,) = _channels(documents[service], "xadd")
-    assert channel["address"] == stream
+    (channel,) = [c for c in _channels(documents[service], "xadd") if c["address"] == stream]
     assert _payload_fields(documents[service], channel) >= _fields(STREAM_EVENTS[stream])
+    # Titled by the stream's name, not FastStream's generated "<stream>:Publisher".
+    assert documents[service]["channels"][stream] is channel
+
+
+@pytest.mark.parametrize("service", sorted(CONSUMES))
+def test_every_worker_documents_its_dead_letters(
+    documents: dict[str, dict[str, Any]], service: str
+) -> None:
+    published = {c["address"]: c for c in _channels(documents[service], "xadd")}
+    assert set(published) == {DEAD_LETTER} | ({ENRICHED} if service == "enrichment" else set())
+    letters = published[DEAD_LETTER]
+    assert _payload_fields(documents[service], letters) == _fields(EventDeadLettered)
+    assert "no FastStream envelope" in letters["description"]
+    (ref,) = letters["messages"].values()
+    assert "headers" not in _resolve(documents[service], ref["$ref"])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_trace_header_is_documented_on_every_event_stream(
+    documents: dict[str, dict[str, Any]], service: str
+) -> None:
+    document = documents[service]
+    traced = [c for c in document["channels"].values() if c["address"] in {INGESTED, ENRICHED}]
+    assert traced
+    for channel in traced:
+        (ref,) = channel["messages"].values()
+        headers = _resolve(document, ref["$ref"])["headers"]
+        assert headers["properties"][TRACE_HEADER]["pattern"] == "^[0-9a-f]{32}$"
 
 
 def test_event_models_fields_are_in_the_payloads(documents: dict[str, dict[str, Any]]) -> None:
@@ -125,6 +154,9 @@ def test_readme_lists_streams_publishers_and_groups(generated: dict[str, str]) -
     readme = generated["README.md"]
     assert f"| `{INGESTED}` | [ArticleIngested](#articleingested) | `ingest`, `poller` |" in readme
     assert f"`related` (group `{RELATED_GROUP}`)" in readme
+    assert (
+        f"| `{DEAD_LETTER}` | [EventDeadLettered](#eventdeadlettered) | `enrichment`¹, " in readme
+    )
     for model in STREAM_EVENTS.values():
         assert f"## {model.__name__}" in readme
 

@@ -100,3 +100,13 @@ def test_one_failing_article_does_not_fail_the_others(
     assert bad.enrichment.keywords == []
     assert bad.enrichment.skipped["keywords"] == "keywords failed: RuntimeError: model choked"
     assert bad.enrichment.embedding
+
+
+def test_the_embedding_travels_packed_and_comes_back_close(enricher: Enricher) -> None:
+    (result,) = enrich(enricher, ingested(5, "Fed holds rates as Yellen sees recovery"))
+    wire = result.model_dump_json()
+    assert len(wire) < 3_000  # the vector as 512 JSON floats alone took 5,300 characters
+    back = ArticleEnriched.model_validate_json(wire).enrichment.embedding or []
+    sent = result.enrichment.embedding or []
+    assert len(back) == len(sent) == EMBEDDER_DIMENSIONS[DEFAULT_EMBEDDER]
+    assert max(abs(a - b) for a, b in zip(back, sent, strict=True)) < 1e-3

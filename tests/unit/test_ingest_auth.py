@@ -32,7 +32,9 @@ def accepted(monkeypatch: pytest.MonkeyPatch) -> list[Article]:
     """What the app handed on for publishing; no Redis or broker is reached."""
     handed: list[Article] = []
 
-    async def admit(_self: Acceptor, articles: Sequence[Article]) -> list[Admission]:
+    async def admit(
+        _self: Acceptor, articles: Sequence[Article], _traces: Sequence[str] | None = None
+    ) -> list[Admission]:
         handed.extend(articles)
         return [Admission(article.id, new=True) for article in articles]
 
@@ -174,7 +176,9 @@ def test_an_oversized_request_without_a_key_is_refused_but_never_500(
 def test_an_unexpected_error_answers_a_short_json_500_without_a_traceback(
     accepted: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(_self: Acceptor, _articles: Sequence[Article]) -> list[Admission]:
+    async def broken(
+        _self: Acceptor, _articles: Sequence[Article], _traces: Sequence[str] | None = None
+    ) -> list[Admission]:
         raise RuntimeError("boom in /srv/ontheme/secret_module.py")
 
     monkeypatch.setattr(Acceptor, "admit", broken)

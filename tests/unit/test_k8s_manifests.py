@@ -241,6 +241,30 @@ def test_workers_probe_the_heartbeat_compose_does(name: str) -> None:
         assert container(name)[probe]["exec"]["command"] == command[1:], probe
 
 
+@pytest.mark.parametrize("name", SERVICES)
+def test_prometheus_scrapes_each_service_where_it_serves_metrics(name: str) -> None:
+    fields = settings_class(name).model_fields
+    if name in HTTP_SERVICES:
+        port = fields["port"].default  # GET /metrics beside the API
+    else:
+        port = fields["metrics_port"].default
+        assert {"name": "metrics", "containerPort": port} in container(name)["ports"]
+        # prometheus_client listens on loopback unless told: a scraper must reach the pod.
+        assert resolved_environment(name)["METRICS_HOST"] == "0.0.0.0"  # noqa: S104
+    assert workload(name)["spec"]["template"]["metadata"]["annotations"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(port),
+        "prometheus.io/path": "/metrics",
+    }
+
+
+def test_workers_have_metrics_ports_of_their_own() -> None:
+    ports = [settings_class(name).model_fields["metrics_port"].default for name in WORKERS]
+    ports.append(settings_class("poller").model_fields["metrics_port"].default)
+    assert all(ports)
+    assert len(set(ports)) == len(ports), "one machine runs every worker natively (make run)"
+
+
 # --- every workload ---------------------------------------------------------------------------
 
 
