@@ -1,7 +1,7 @@
 """`make bench`: every figure of issue 9 in one run, on the same documents.
 
     .venv/bin/python -m bench.suite ../shared/data [--size 20000] [--copies 2] [--rate 50] \
-        [--seconds 60] [--queries 1000] [--workdir DIR] [--json PATH]
+        [--seconds 60] [--queries 1000] [--more enrichment=1] [--workdir DIR] [--json PATH]
 
 Starts Valkey and Meilisearch on free ports in a work directory, then, in order:
 1. raw Meilisearch: the first `--size` UCI dev headlines POSTed straight to an index with the
@@ -21,6 +21,7 @@ Starts Valkey and Meilisearch on free ports in a work directory, then, in order:
 7. memory: each process's peak RSS, the whole system's sampled peak, Redis's used_memory, and
    a linear projection to 300,000 headlines (Redis and Meilisearch per document; measure it
    directly with `--size 300000`).
+`--more WORKER=N` runs N more processes of a worker in steps 3 to 7 (scaling out on one box).
 Prints a table with each target and saves every figure as JSON (`--json`, default
 bench/results/figures.json). Labels (category, story_id) never reach the pipeline: ingest
 drops them.
@@ -29,6 +30,7 @@ drops them.
 import argparse
 import contextlib
 import json
+import re
 import sys
 import tempfile
 import time
@@ -45,7 +47,7 @@ from bench.suite import phases
 from bench.suite.delay import steady
 from bench.suite.monitor import Monitor
 from bench.suite.report import lines, verdicts
-from bench.suite.system import servers, services
+from bench.suite.system import Servers, servers, services, start_worker
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,9 +62,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0, help="steady phase length")
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--more",
+        action="append",
+        default=[],
+        metavar="WORKER=N",
+        help="N more processes of a worker in the whole pipeline, e.g. enrichment=1",
+    )
     parser.add_argument("--workdir", type=Path, help="keep data and logs here (default: temp)")
     parser.add_argument("--json", type=Path, default=Path("bench/results/figures.json"))
     args = parser.parse_args()
+    if any(not re.fullmatch(r"(enrichment|indexing|related)=[1-9]", m) for m in args.more):
+        parser.error("--more takes WORKER=N: enrichment, indexing or related, N from 1 to 9")
     if min(args.size, args.copies, args.queries) < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--size, --copies, --queries, --rate and --seconds must be positive")
     return args
@@ -99,6 +110,7 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         system = stack.enter_context(services(backends, workdir / "logs"))
         pids = {p.name: p.pid for p in system.stack.processes}
         pids |= {"redis": backends.redis.pid, "meilisearch": backends.meili.pid}
+        pids |= more_workers(args.more, backends, workdir / "logs", stack)
         monitor = stack.enter_context(Monitor(backends.redis_url, pids))
         wait_models(system)
         _say("3/7 the whole pipeline on the headlines")
@@ -120,6 +132,20 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         )
     f["verdicts"] = verdicts(f)
     return f
+
+
+def more_workers(
+    more: list[str], backends: Servers, log_dir: Path, stack: contextlib.ExitStack
+) -> dict[str, int]:
+    """Start the extra worker processes asked for; their pids by name (`enrichment-2`...)."""
+    pids = {}
+    for spec in more:
+        name, _, count = spec.partition("=")
+        for n in range(2, 2 + int(count)):
+            process = start_worker(name, backends.env, log_dir / f"{name}-{n}")
+            stack.callback(process.stop)
+            pids[f"{name}-{n}"] = process.pid
+    return pids
 
 
 def _say(message: str) -> None:

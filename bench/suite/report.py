@@ -63,7 +63,9 @@ def _stages(f: Mapping[str, Any]) -> list[str]:
     out = ["", f"  {'headlines run, per stage':34} {'per s':>10} {'CPU share':>10}"]
     run = f["headlines"]
     for stage, rate in run["stages"].items():
-        share = run["cpu_share"].get("ontheme ingest" if stage == "ingest" else stage, 0.0)
+        name = "ontheme ingest" if stage == "ingest" else stage
+        # Extra processes of a worker (`enrichment-2`) count with it.
+        share = sum(v for k, v in run["cpu_share"].items() if k.split("-")[0] == name)
         out.append(f"  {stage:34} {rate['per_s']:10.1f} {share:10.1%}")
     shares = run["cpu_share"]
     out += [
