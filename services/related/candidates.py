@@ -1,6 +1,6 @@
-"""The candidates of a batch of articles, from two Meilisearch searches and one fetch."""
+"""The candidates of a batch: a keyword search, a vector search, the fields scoring needs."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -10,14 +10,17 @@ from services.related.logic import (
     CandidateQuery,
     candidate_ids,
     fetch_candidates,
+    fetch_vectors,
     first_queries,
-    missing_query,
     similarities,
     title_similarity,
 )
-from services.related.mates import Candidate
-from services.related.scoring import Match, Weights, profile_of_event, profile_of_hit
+from services.related.mates import Candidate, unit_vectors
+from services.related.nearest import cosines_in, cosines_with, nearest_of
+from services.related.scoring import Match, Profile, Weights, profile_of_event, profile_of_hit
 from services.related.scoring import score_pair as pair
+from services.related.settings import DAY_SECONDS
+from services.related.vectors import Window
 from shared.events import ArticleEnriched
 
 SEARCH_THREADS = 4
@@ -34,15 +37,21 @@ def score_candidates(
 
 
 def _found(
-    event: ArticleEnriched, hits: list[dict[str, Any]], cosines: dict[str, float]
+    event: ArticleEnriched,
+    ids: list[str],
+    profiles: Mapping[str, Profile],
+    cosines: dict[str, float],
 ) -> list[Candidate]:
     found = []
-    for hit in hits:
-        cosine = cosines.get(str(hit["id"]))
+    for i in ids:
+        profile = profiles.get(i)
+        if profile is None:
+            continue
+        cosine = cosines.get(i)
         if cosine is None:
             # Without a vector on either side, the titles' shared words stand in.
-            cosine = title_similarity(event.article.title, str(hit["title"]))
-        found.append((profile_of_hit(hit), cosine))
+            cosine = title_similarity(event.article.title, profile.title)
+        found.append((profile, cosine))
     return found
 
 
@@ -60,6 +69,7 @@ class CandidateSearch:
     def __init__(self, client: meilisearch.Client, index_uid: str, query: CandidateQuery):
         self.client, self.index_uid, self.query = client, index_uid, query
         self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="related-search")
+        self._span = int(query.window_days * DAY_SECONDS)
 
     def _multi_search(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Return the results of `queries`, in order, from a few multi-searches at once."""
@@ -70,33 +80,80 @@ class CandidateSearch:
         answers = self._pool.map(lambda chunk: self.client.multi_search(chunk)["results"], chunks)
         return [result for answer in answers for result in answer]
 
-    def search(self, events: list[ArticleEnriched]) -> list[list[Candidate]]:
-        """Return each article's candidates with their similarity to it."""
-        ids, cosines = self._neighbours(events)
+    def search(self, events: list[ArticleEnriched], window: Window | None) -> list[list[Candidate]]:
+        """Return each article's candidates with their similarity to it.
+
+        With a window of stored vectors the vector search runs here, else in Meilisearch.
+        """
+        ids, cosines = self._neighbours(events, window)
         index = self.client.index(self.index_uid)
         found = fetch_candidates(index, {i for group in ids for i in group})
+        profiles = {i: profile_of_hit(doc) for i, doc in found.items()}
+        self._complete(events, ids, cosines, set(found), window)
         return [
-            _found(event, [found[i] for i in group if i in found], known)
+            _found(event, group, profiles, known)
             for event, group, known in zip(events, ids, cosines, strict=True)
         ]
 
     def _neighbours(
-        self, events: list[ArticleEnriched]
+        self, events: list[ArticleEnriched], window: Window | None
     ) -> tuple[list[list[str]], list[dict[str, float]]]:
-        """Return each article's candidate ids, and the similarity of each candidate."""
-        plan = [first_queries(e, self.index_uid, self.query) for e in events]
+        """Return each article's candidate ids, and the similarity of the vector search hits."""
+        local = window is not None
+        plan = [first_queries(e, self.index_uid, self.query, vector=not local) for e in events]
         results = self._multi_search([q for qs in plan for q in qs])
         grouped = _split(results, [len(qs) for qs in plan])
         ids = [candidate_ids(rs) for rs in grouped]
         cosines = [similarities(rs) for rs in grouped]
-        follow = [
-            missing_query(e, self.index_uid, i, c)
-            for e, i, c in zip(events, ids, cosines, strict=True)
-        ]
-        asked = [q for q in follow if q is not None]
-        if asked:
-            more = iter(self._multi_search(asked))
-            for query, known in zip(follow, cosines, strict=True):
-                if query is not None:
-                    known.update(similarities([next(more)]))
+        if window is not None:
+            for group, known, near in zip(
+                ids,
+                cosines,
+                nearest_of(window, events, self._span, self.query.candidates),
+                strict=True,
+            ):
+                seen = set(group)
+                group.extend(i for i in near if i not in seen)
+                known.update(near)
         return ids, cosines
+
+    def _complete(
+        self,
+        events: list[ArticleEnriched],
+        ids: list[list[str]],
+        cosines: list[dict[str, float]],
+        indexed: set[str],
+        window: Window | None,
+    ) -> None:
+        """Add the similarity of the keyword-only hits, from their stored vectors."""
+        missing = [
+            [i for i in group if i not in known and i in indexed]
+            if event.enrichment.embedding is not None
+            else []
+            for event, group, known in zip(events, ids, cosines, strict=True)
+        ]
+        if window is not None:
+            units, _ = unit_vectors(events)
+            for unit, group, known in zip(units, missing, cosines, strict=True):
+                known.update(cosines_in(window, unit, group))
+        self._fetched(events, missing, cosines)
+
+    def _fetched(
+        self,
+        events: list[ArticleEnriched],
+        missing: list[list[str]],
+        cosines: list[dict[str, float]],
+    ) -> None:
+        """Add the similarity of the hits still without one, from vectors fetched from the index."""
+        wanted = {
+            i
+            for group, known in zip(missing, cosines, strict=True)
+            for i in group
+            if i not in known
+        }
+        vectors = fetch_vectors(self.client.index(self.index_uid), wanted)
+        for event, group, known in zip(events, missing, cosines, strict=True):
+            have = [i for i in group if i in vectors and i not in known]
+            if have and event.enrichment.embedding is not None:
+                scored = cosines_with(event.enrichment.embedding, [vectors[i] for i in have])
+                known.update(zip(have, scored, strict=True))

@@ -15,6 +15,8 @@ from services.related.store import decoded
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.client import Pipeline
+    from redis.typing import EncodableT, FieldT
 
 
 class RelatedLists:
@@ -42,23 +44,47 @@ class RelatedLists:
     ) -> None:
         """Store entries (article id -> other id -> entry); `only_new` keeps existing ones."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for article_id, by_other in entries.items():
-                key = self._key(article_id)
-                for other, entry in by_other.items():
-                    value = json.dumps(entry, separators=(",", ":"))
-                    (pipe.hsetnx if only_new else pipe.hset)(key, other, value)
+            self._queue_entries(pipe, entries, only_new=only_new)
             await pipe.execute()
 
-    async def top_lists(
-        self, article_ids: Iterable[str], keep: int
+    def _queue_entries(
+        self,
+        pipe: "Pipeline",
+        entries: Mapping[str, Mapping[str, dict[str, Any]]],
+        *,
+        only_new: bool,
+    ) -> None:
+        for article_id, by_other in entries.items():
+            key = self._key(article_id)
+            values: dict[FieldT, EncodableT] = {
+                other: json.dumps(e, separators=(",", ":")) for other, e in by_other.items()
+            }
+            if only_new:
+                for other, value in values.items():
+                    pipe.hsetnx(key, other, value)
+            elif values:
+                # One command per list rather than per entry: a batch touches thousands.
+                pipe.hset(key, mapping=values)
+
+    async def add_and_top(
+        self,
+        entries: Mapping[str, Mapping[str, dict[str, Any]]],
+        article_ids: Iterable[str],
+        keep: int,
     ) -> dict[str, list[dict[str, Any]]]:
-        """Return each article's best `keep` entries, best first, dropping the rest from Redis."""
+        """Store entries, then return each article's best `keep` entries, dropping the rest."""
         ids = sorted(set(article_ids))
         async with self.redis.pipeline(transaction=False) as pipe:
+            self._queue_entries(pipe, entries, only_new=False)
             for article_id in ids:
                 pipe.hgetall(self._key(article_id))
-            stored = await pipe.execute()
+            replies = await pipe.execute()
+        stored = replies[len(replies) - len(ids) :]
         lists = {aid: ranked_entries(decoded(raw)) for aid, raw in zip(ids, stored, strict=True)}
+        await self._trim(lists, keep)
+        return {aid: ranked[:keep] for aid, ranked in lists.items()}
+
+    async def _trim(self, lists: Mapping[str, list[dict[str, Any]]], keep: int) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
             for article_id, ranked in lists.items():
                 dropped = [entry["id"] for entry in ranked[keep:]]
@@ -66,7 +92,6 @@ class RelatedLists:
                     pipe.hdel(self._key(article_id), *dropped)
                 pipe.expire(self._key(article_id), self.ttl_s)
             await pipe.execute()
-        return {aid: ranked[:keep] for aid, ranked in lists.items()}
 
 
 def ranked_entries(raw: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """Finding the candidates of an article: Meilisearch queries and what comes back. No I/O.
 
-Candidates never come from a scan of the corpus: a vector search on the article's stored
-embedding and a keyword search on its title, both limited to a window of publication time,
-then one more vector search restricted to the keyword-only hits, to learn their similarity.
+Candidates never come from a scan of the corpus: a vector search on the article's embedding
+(in memory, see vectors.py; or in Meilisearch) and a keyword search on its title, both limited
+to a window of publication time; the keyword-only hits' similarity comes from their stored
+vectors (a third, vector search restricted to them cost Meilisearch more and sent every
+vector again).
 Only articles the related service has processed (they have a story) are candidates; the
 articles of the same batch are compared in memory. A pair is thus scored once, when the
 later of the two is processed, and the earlier one learns of it by a back-link. Without
@@ -74,9 +76,9 @@ def _vector(index: str, vector: list[float], filter_: str | None, limit: int) ->
 
 
 def first_queries(
-    event: ArticleEnriched, index: str, query: CandidateQuery
+    event: ArticleEnriched, index: str, query: CandidateQuery, *, vector: bool = True
 ) -> list[dict[str, Any]]:
-    """Return the keyword search, and the vector search when the article has an embedding."""
+    """Return the keyword search, and the vector search if asked and there is an embedding."""
     window = _window(event, query)
     keyword = {
         "indexUid": index,
@@ -89,7 +91,7 @@ def first_queries(
         "matchingStrategy": "last",
     }
     embedding = event.enrichment.embedding
-    if embedding is None:
+    if embedding is None or not vector:
         return [keyword]
     return [keyword, _vector(index, embedding, window, query.candidates)]
 
@@ -104,14 +106,23 @@ def similarities(results: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def missing_query(
-    event: ArticleEnriched, index: str, ids: list[str], known: dict[str, float]
-) -> dict[str, Any] | None:
-    """Return the vector search that scores the candidates without a similarity yet, if any."""
-    missing = sorted(set(ids) - set(known))
-    if not missing or event.enrichment.embedding is None:
-        return None
-    return _vector(index, event.enrichment.embedding, filters.any_of("id", missing), len(missing))
+def fetch_vectors(index: meilisearch.index.Index, ids: set[str]) -> dict[str, list[float]]:
+    """Return the stored embedding of each of `ids` that has one, by id."""
+    if not ids:
+        return {}
+    params = {"ids": sorted(ids), "fields": ["id"], "retrieveVectors": True, "limit": len(ids)}
+    found = index.get_documents(params).results
+    vectors = {str(doc.id): stored_vector(dict(doc)) for doc in found}
+    return {i: vector for i, vector in vectors.items() if vector}
+
+
+def stored_vector(document: dict[str, Any]) -> list[float] | None:
+    """Return the embedding a fetched document carries in `_vectors`, if any."""
+    stored = (document.get("_vectors") or {}).get(INDEX_EMBEDDER)
+    embeddings = stored.get("embeddings") if isinstance(stored, dict) else stored
+    if embeddings and isinstance(embeddings[0], list):
+        return list(embeddings[0])
+    return list(embeddings) if embeddings else None
 
 
 def candidate_ids(results: list[dict[str, Any]]) -> list[str]:
@@ -123,9 +134,10 @@ def fetch_candidates(index: meilisearch.index.Index, ids: set[str]) -> dict[str,
     """Return the fields scoring needs of the candidates indexed in full (with a title), by id."""
     if not ids:
         return {}
-    found = index.get_documents({"ids": sorted(ids), "fields": RETRIEVED, "limit": len(ids)})
-    documents = (dict(doc) for doc in found.results)
-    return {str(doc["id"]): doc for doc in documents if doc.get("title")}
+    body = {"ids": sorted(ids), "fields": RETRIEVED, "limit": len(ids)}
+    # The raw answer: the SDK's Document wrappers cost more than the fetch itself.
+    found = index.http.post(f"indexes/{index.uid}/documents/fetch", body=body)["results"]
+    return {str(doc["id"]): doc for doc in found if doc.get("title")}
 
 
 def content_words(text: str) -> frozenset[str]:

@@ -27,6 +27,7 @@ from services.related.stories import (
     plan_stories,
     story_document,
 )
+from services.related.vectors import Window
 from shared.events import ArticleEnriched
 
 INDEXED_WAIT_S = 10.0
@@ -45,6 +46,8 @@ class Rules:
     limit: int
     # Shown only when at least this share of the best entry's score (chosen on ECB+ dev).
     relative_floor: float
+    # Vector searches in memory over the vectors Redis holds (see vectors.py), not Meilisearch.
+    local_vectors: bool = True
 
 
 class _Clock:
@@ -96,7 +99,8 @@ class RelatedProcessor:
         clock.lap("wait_indexed_s")
         if self._last_task is not None:
             await asyncio.to_thread(self._settle, self._last_task)
-        found = await asyncio.to_thread(self.candidates.search, events)
+        stored = await self._stored_vectors(events)
+        found = await asyncio.to_thread(self.candidates.search, events, stored)
         window = int(self.rules.query.window_days * DAY_SECONDS)
         mates = batch_mates(events, window, self.rules.query.candidates)
         weights = self.rules.weights
@@ -106,6 +110,13 @@ class RelatedProcessor:
         ]
         clock.lap("search_s")
         return scored
+
+    async def _stored_vectors(self, events: list[ArticleEnriched]) -> Window | None:
+        """Return the stored vectors the batch's searches need; None: Meilisearch searches."""
+        if not self.rules.local_vectors:
+            return None
+        span = int(self.rules.query.window_days * DAY_SECONDS)
+        return await self.store.vectors.around(events, span)
 
     def _settle(self, task_uid: int) -> None:
         """Let our previous update land, so this batch finds the articles it made searchable."""
@@ -137,8 +148,7 @@ class RelatedProcessor:
         )
         batch = {e.article.id for e in events}
         await self._reseed(set(entries) - batch)
-        await self.lists.add_entries(entries)
-        return await self.lists.top_lists(set(entries) | batch, self.rules.limit)
+        return await self.lists.add_and_top(entries, set(entries) | batch, self.rules.limit)
 
     async def _reseed(self, older: set[str]) -> None:
         """Reload the lists Redis let expire from the index, so an update never shortens them."""

@@ -5,7 +5,7 @@ is the same whichever of the two was processed first, and replays store the same
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.events import ArticleEnriched
@@ -23,6 +23,11 @@ class Profile:
     published_ts: int
     entities: dict[str, str]  # lower-cased name -> name as written
     keywords: frozenset[str]
+    # Scoring compares every candidate pair: the names' set is built once, not per pair.
+    entity_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entity_keys", frozenset(self.entities))
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,11 @@ def overlap(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
+def _share(shared: int, a: frozenset[str], b: frozenset[str]) -> float:
+    """Return `overlap(a, b)` when the size of `a & b` is known already."""
+    return shared / math.sqrt(len(a) * len(b)) if shared else 0.0
+
+
 def time_factor(seconds_apart: float, half_life_hours: float, weight: float) -> float:
     """Return 1 for things published together, halving its distance to 1 - weight per half-life."""
     decay = math.pow(0.5, abs(seconds_apart) / HOUR_SECONDS / half_life_hours)
@@ -99,23 +109,26 @@ def text_score(cosine: float, weights: Weights) -> float:
 
 def score_pair(a: Profile, b: Profile, cosine: float, weights: Weights) -> Match:
     """Return the match of `b` for `a`; the same score as `a` for `b`."""
-    entity_keys = set(a.entities) & set(b.entities)
+    entity_keys = a.entity_keys & b.entity_keys
     keywords = a.keywords & b.keywords
     content = (
         weights.text * text_score(cosine, weights)
-        + weights.entities * overlap(frozenset(a.entities), frozenset(b.entities))
-        + weights.keywords * overlap(a.keywords, b.keywords)
+        + weights.entities * _share(len(entity_keys), a.entity_keys, b.entity_keys)
+        + weights.keywords * _share(len(keywords), a.keywords, b.keywords)
     )
     apart = a.published_ts - b.published_ts
     score = content * time_factor(apart, weights.half_life_hours, weights.time_weight)
-    shown = sorted(entity_keys)[:MAX_SHARED_SHOWN]
     return Match(
         id=b.id,
         score=round(min(1.0, score), 4),
         similarity=round(cosine, 4),
-        shared_entities=tuple(min(a.entities[k], b.entities[k]) for k in shown),
-        shared_keywords=tuple(sorted(keywords)[:MAX_SHARED_SHOWN]),
+        shared_entities=_shown_names(a, b, entity_keys) if entity_keys else (),
+        shared_keywords=tuple(sorted(keywords)[:MAX_SHARED_SHOWN]) if keywords else (),
     )
+
+
+def _shown_names(a: Profile, b: Profile, keys: frozenset[str]) -> tuple[str, ...]:
+    return tuple(min(a.entities[k], b.entities[k]) for k in sorted(keys)[:MAX_SHARED_SHOWN])
 
 
 def reasons(match: Match, *, same_story: bool, similar_text: float = 0.6) -> list[str]:

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from services.related.stories import StoryState, Vector
+from services.related.vectors import VectorCache, hour_of, record_of
 from shared.events import ArticleEnriched
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-# Adds the article to the story unless it already has one; returns the article's story id.
+# Adds the article to the story unless it already has one (and its vector to its hour's, for
+# the vector search: see vectors.py); returns the article's story id.
 JOIN = """
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev then return prev end
@@ -46,6 +48,10 @@ if ARGV[7] ~= '' then
     sum = table.concat(parts)
   end
   redis.call('SET', KEYS[5], sum, 'EX', ARGV[8])
+end
+if ARGV[9] ~= '' then
+  redis.call('APPEND', KEYS[6], ARGV[9])
+  redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
 return ARGV[2]
 """
@@ -76,6 +82,7 @@ class RelatedStore:
         self.prefix = f"{namespace}related."
         self.centroid_ttl_s = centroid_ttl_s
         self._join = redis.register_script(JOIN)
+        self.vectors = VectorCache(redis, f"{self.prefix}vectors:")
 
     def _story_keys(self, story_id: str) -> list[str]:
         base = f"{self.prefix}story:{story_id}"
@@ -114,7 +121,13 @@ class RelatedStore:
                 vector = b"" if j.embedding is None else j.embedding.astype("<f4").tobytes()
                 args: list[bytes | str | int] = [j.article_id, j.story_id, j.published_ts]
                 args += [j.title, j.source or "", j.theme or "", vector, self.centroid_ttl_s]
-                keys = [f"{self.prefix}story-of", story, sources, themes, centroid]
+                args.append(
+                    b""
+                    if j.embedding is None
+                    else record_of(j.article_id, j.published_ts, j.embedding)
+                )
+                hour = self.vectors.key(len(vector) // 4, hour_of(j.published_ts))
+                keys = [f"{self.prefix}story-of", story, sources, themes, centroid, hour]
                 await self._join(keys=keys, args=args, client=pipe)
             results = await pipe.execute()
         return {j.article_id: _text(r) for j, r in zip(joins, results, strict=True)}

@@ -8,8 +8,8 @@ from services.related.logic import (
     candidate_ids,
     content_words,
     first_queries,
-    missing_query,
     similarities,
+    stored_vector,
     title_similarity,
 )
 from shared.events import Article, ArticleEnriched, Enrichment
@@ -53,15 +53,12 @@ def test_similarities_turn_semantic_scores_back_into_cosines() -> None:
     assert similarities(results) == pytest.approx({"b": 0.8, "c": 1.0})
 
 
-def test_keyword_only_hits_get_a_vector_search_restricted_to_them() -> None:
-    event = enriched("Fed holds", [0.6, 0.8])
-    ids = ["a", "b", 'x" OR id != "y']
-    query = missing_query(event, "articles", ids, {"b": 0.5})
-    assert query is not None
-    assert query["filter"] == 'id IN ["a", "x\\" OR id != \\"y"]'
-    assert query["limit"] == 2
-    assert missing_query(event, "articles", ["b"], {"b": 0.5}) is None
-    assert missing_query(enriched("Fed holds"), "articles", ids, {}) is None
+def test_a_stored_vector_is_read_from_what_meilisearch_returns() -> None:
+    nested = {"_vectors": {"article": {"embeddings": [[0.6, 0.8]], "regenerate": False}}}
+    assert stored_vector(nested) == [0.6, 0.8]
+    assert stored_vector({"_vectors": {"article": [0.6, 0.8]}}) == [0.6, 0.8]
+    assert stored_vector({"_vectors": {"article": {"embeddings": []}}}) is None
+    assert stored_vector({"id": "a"}) is None
 
 
 def test_candidates_are_every_hit_once_in_order() -> None:

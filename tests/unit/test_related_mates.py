@@ -4,6 +4,7 @@ import pytest
 
 from services.related.lists import cut_relative, index_updates
 from services.related.mates import batch_mates
+from services.related.nearest import cosines_with
 from shared.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, tzinfo=UTC)
@@ -53,3 +54,9 @@ def test_older_articles_are_updated_only_when_the_batch_changed_what_they_show()
         {"id": "new", "related": [{"id": "old1", "score": 0.9}], "story_id": "s1"},
         {"id": "old1", "related": [{"id": "new", "score": 0.9}]},
     ]
+
+
+def test_keyword_only_hits_get_the_cosine_of_their_stored_vectors() -> None:
+    assert cosines_with([1.0, 0.0], [[0.6, 0.8], [0.0, 0.0], [-2.0, 0.0]]) == pytest.approx(
+        [0.6, 0.0, -1.0]
+    )

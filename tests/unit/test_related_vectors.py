@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from services.related.nearest import cosines_in, nearest
+from services.related.vectors import Window
+
+DAY = 86_400
+
+
+def window(vectors: list[list[float]], ts: list[int]) -> Window:
+    units = np.asarray(vectors, dtype=np.float32)
+    units /= np.linalg.norm(units, axis=1, keepdims=True)
+    return Window([f"{n:024x}" for n in range(len(ts))], np.asarray(ts, dtype=np.int64), units)
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_nearest_are_the_most_similar_others_within_the_span_best_first() -> None:
+    stored = window([[1, 0], [0.8, 0.6], [0, 1], [1, 0.01]], [0, 0, 0, 5 * DAY])
+    mine = np.stack([unit(1, 0.1)])
+    (found,) = nearest(stored, mine, np.array([DAY]), ["a" * 24], 3 * DAY, limit=2)
+    assert list(found) == [f"{0:024x}", f"{1:024x}"]  # the closest, 5 days off, is out
+    assert found[f"{0:024x}"] == pytest.approx(float(unit(1, 0.1)[0]))
+
+
+def test_nearest_never_returns_the_article_itself_and_never_pads() -> None:
+    stored = window([[1, 0], [0, 1]], [0, 0])
+    found = nearest(stored, np.stack([unit(1, 0)]), np.array([0]), [f"{0:024x}"], DAY, 5)
+    assert list(found[0]) == [f"{1:024x}"]
+    empty = Window([], np.zeros(0, np.int64), np.zeros((0, 2), np.float32))
+    assert nearest(empty, np.stack([unit(1, 0)]), np.array([0]), ["a" * 24], DAY, 5) == [{}]
+
+
+def test_keyword_hits_get_their_cosine_from_the_window_when_it_holds_them() -> None:
+    stored = window([[1, 0], [0, 1]], [0, 0])
+    found = cosines_in(stored, unit(1, 0), [f"{1:024x}", "f" * 24])
+    assert found == {f"{1:024x}": pytest.approx(0.0)}
