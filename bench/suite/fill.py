@@ -39,6 +39,7 @@ def snapshot(system: System, monitor: Monitor, started: float) -> dict[str, Any]
         "documents": documents(system),
         "rss_mib": {name: kib / 1024 for name, kib in sample.rss_kib.items()},
         "total_rss_mib": sum(sample.rss_kib.values()) / 1024,
+        "total_anon_mib": sum(sample.anon_kib.values()) / 1024,
         "meili_used_mib": mem.meili_used_mib(system.meili),
     }
 
@@ -67,7 +68,8 @@ def _watch(system: System, monitor: Monitor, started: float, budget: float) -> l
             last = snaps[-1]
             print(
                 f"{last['minutes']:5.1f} min: {last['documents']:,} documents, "
-                f"{last['total_rss_mib']:,.0f} MiB resident",
+                f"{last['total_rss_mib']:,.0f} MiB resident, "
+                f"{last['total_anon_mib']:,.0f} MiB anonymous",
                 flush=True,
             )
             idle = client.get("/pipeline").raise_for_status().json()["idle"]
@@ -91,7 +93,10 @@ def main() -> None:
         figures = fill(args, workdir)
     m = figures["memory"]
     print("peak RSS, MiB: " + ", ".join(f"{k} {v:.0f}" for k, v in m["peak_rss_mib"].items()))
-    print(f"whole system peak {m['peak_total_rss_mib']:.0f} MiB")
+    print(
+        f"whole system peak {m['peak_total_rss_mib']:.0f} MiB resident, "
+        f"{m['peak_total_anon_mib']:.0f} MiB anonymous"
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 

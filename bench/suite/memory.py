@@ -6,7 +6,7 @@ import httpx
 import redis
 
 from bench.search_latency import peak_rss
-from bench.suite.monitor import Sample
+from bench.suite.monitor import Sample, peak_total_anon_mib, peak_total_rss_mib
 
 PROJECT_TO = 300_000
 
@@ -18,7 +18,8 @@ def memory(samples: list[Sample], pids: dict[str, int], redis_url: str) -> dict[
         info = client.info("memory")
     return {
         "peak_rss_mib": peaks,
-        "peak_total_rss_mib": max(sum(s.rss_kib.values()) for s in samples) / 1024,
+        "peak_total_rss_mib": peak_total_rss_mib(samples),
+        "peak_total_anon_mib": peak_total_anon_mib(samples),
         "redis_used_memory_mib": int(info["used_memory"]) / 2**20,
     }
 

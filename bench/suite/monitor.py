@@ -5,10 +5,11 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import redis
 
-from bench.search_latency import cpu_seconds, peak_rss
+from bench.search_latency import cpu_seconds
 from shared.streams import TOPOLOGY, Streams
 
 INTERVAL_S = 0.5
@@ -22,6 +23,9 @@ class Sample:
     cpu: dict[str, float]
     rss_kib: dict[str, int]
     done: dict[str, int]  # "stream/group" -> entries read and acknowledged; "ingested" -> length
+    # Anonymous memory only: Meilisearch's memory-mapped database pages are page cache, which
+    # the kernel takes back under pressure; this is what the processes cannot give back.
+    anon_kib: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,10 +65,22 @@ class Monitor:
     def _take(self, client: "redis.Redis") -> Sample:
         pids = self.pids
         cpu = {name: _cpu(pid) for name, pid in pids.items()}
-        rss = {name: peak_rss(pid).get("VmRSS", 0) for name, pid in pids.items()}
-        sample = Sample(time.monotonic(), cpu, rss, group_progress(client))
+        status = {name: proc_status(pid) for name, pid in pids.items()}
+        rss = {name: s.get("VmRSS", 0) for name, s in status.items()}
+        anon = {name: s.get("RssAnon", 0) for name, s in status.items()}
+        sample = Sample(time.monotonic(), cpu, rss, group_progress(client), anon)
         self.samples.append(sample)
         return sample
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """A process's memory lines from /proc (VmRSS, VmHWM, RssAnon, RssFile), in KiB."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    fields = (line.split(":", 1) for line in lines)
+    return {k: int(v.split()[0]) for k, v in fields if k.startswith(("Vm", "Rss")) and "kB" in v}
 
 
 def _cpu(pid: int) -> float:
@@ -103,6 +119,11 @@ def cpu_used(window: list[Sample]) -> dict[str, float]:
 def peak_total_rss_mib(window: list[Sample]) -> float:
     """The highest sum of every process's RSS seen in the window, MiB."""
     return max(sum(s.rss_kib.values()) for s in window) / 1024
+
+
+def peak_total_anon_mib(window: list[Sample]) -> float:
+    """The highest sum of every process's anonymous memory seen in the window, MiB."""
+    return max(sum(s.anon_kib.values()) for s in window) / 1024
 
 
 def stage_rate(window: list[Sample], key: str) -> dict[str, float]:

@@ -100,7 +100,8 @@ def _memory(f: Mapping[str, Any]) -> list[str]:
         "  peak RSS, MiB: " + ", ".join(f"{k} {v:.0f}" for k, v in m["peak_rss_mib"].items()),
     ]
     out.append(
-        f"  whole system peak {m['peak_total_rss_mib']:.0f} MiB; Redis used_memory "
+        f"  whole system peak {m['peak_total_rss_mib']:.0f} MiB resident, "
+        f"{m['peak_total_anon_mib']:.0f} MiB of it anonymous; Redis used_memory "
         f"{m['redis_used_memory_mib']:.0f} MiB; projected at {p['at']:,} headlines "
         f"{p['projected_total_mib']:.0f} MiB (Redis {p['redis_mib_per_1000']:.1f} and "
         f"Meilisearch {p['meili_db_mib_per_1000']:.1f} MiB per 1,000)"
