@@ -29,7 +29,6 @@ import contextlib
 import gzip
 import json
 import random
-import secrets
 import signal
 import statistics
 import sys
@@ -53,10 +52,8 @@ from bench.quality_metrics import (
     tfidf_matrix,
     tfidf_neighbours,
 )
-from deploy.native.binaries import meilisearch_binary
+from bench.suite.system import System, servers, services
 from deploy.native.process import ServerError
-from deploy.native.servers import free_port, start_meilisearch, start_redis
-from deploy.native.stack import SOURCE_ROOT, Stack, start_stack
 
 BATCH = 1000  # the ingest API's largest batch
 THREADS = 8
@@ -87,24 +84,6 @@ PRECISION_MARGIN = 0.05
 BCUBED_F1 = 0.85
 
 
-@dataclass(frozen=True)
-class System:
-    """The running pipeline: its HTTP APIs, its Meilisearch, and the service processes."""
-
-    ingest: str
-    search: str
-    meili: httpx.Client
-    index: str
-    stack: Stack
-    redis_url: str
-    ingest_key: str  # the API key the ingest service was started with
-
-    def ingest_client(self, timeout: float) -> httpx.Client:
-        """A client of the ingest API that sends the key."""
-        headers = {"Authorization": f"Bearer {self.ingest_key}"}
-        return httpx.Client(base_url=self.ingest, headers=headers, timeout=timeout)
-
-
 @dataclass
 class Run:
     """What the pipeline did with the articles, by dataset id."""
@@ -119,41 +98,11 @@ class Run:
     pipeline: dict[str, Any] = field(default_factory=dict)
 
 
-def service_env(redis_url: str, meili_url: str, key: str, ingest_key: str) -> dict[str, str]:
-    """What the services run with: our servers, default index and namespace, JSON logs."""
-    return {
-        "ONTHEME_ENV": "test",
-        "LOG_FORMAT": "json",
-        "REDIS_URL": redis_url,
-        "MEILI_URL": meili_url,
-        "MEILI_MASTER_KEY": key,
-        "INGEST_API_KEYS": ingest_key,
-    }
-
-
 @contextlib.contextmanager
 def running_system(workdir: Path) -> Iterator[System]:
     """Redis, Meilisearch and the services in `workdir` on free ports; stopped on exit."""
-    key, ingest_key = secrets.token_urlsafe(24), secrets.token_hex(32)
-    with contextlib.ExitStack() as cleanup:
-        redis_port, meili_port = free_port(), free_port()
-        redis = start_redis(workdir / "redis", redis_port, appendonly=False)
-        cleanup.callback(redis.stop)
-        binary = meilisearch_binary(SOURCE_ROOT / ".cache")
-        meili = start_meilisearch(binary, workdir / "meili", meili_port, key)
-        cleanup.callback(meili.stop)
-        meili_url = f"http://127.0.0.1:{meili_port}"
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        env = service_env(redis_url, meili_url, key, ingest_key)
-        ports = {"ingest_port": free_port(), "search_port": free_port()}
-        stack = start_stack(env, workdir / "logs", **ports)
-        cleanup.callback(stack.stop)
-        headers = {"Authorization": f"Bearer {key}", "Connection": "close"}
-        client = cleanup.enter_context(httpx.Client(base_url=meili_url, headers=headers))
-        urls = stack.urls
-        yield System(
-            urls["ingest"], urls["search"], client, "articles", stack, redis_url, ingest_key
-        )
+    with servers(workdir) as backends, services(backends, workdir / "logs") as system:
+        yield system
 
 
 def ingest(system: System, rows: Sequence[Row], run: Run) -> None:

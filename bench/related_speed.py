@@ -40,13 +40,13 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 from bench.quality_data import UCI_FILE, Row, parse_ts, read_jsonl, to_row
 from bench.related_quality import (
     Run,
-    System,
     ingest,
     run_cli,
     running_system,
     timed,
     wait_idle,
 )
+from bench.suite.system import System
 from shared.streams import Streams
 
 STEPS = ("wait_indexed_s", "search_s", "stories_s", "lists_s", "publish_s")

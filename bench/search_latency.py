@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from bench.quality_data import UCI_FILE, Row, read_jsonl, to_row
-from bench.related_quality import BATCH, Run, System, ingest, run_cli, running_system, wait_idle
+from bench.related_quality import BATCH, Run, ingest, run_cli, running_system, wait_idle
 from bench.search_paths import (
     PATHS,
     BenchError,
@@ -51,6 +51,8 @@ from bench.search_paths import (
     summary,
 )
 from bench.search_queries import describe, meili_body, query_mix, vocabulary
+from bench.suite.monitor import cpu_seconds, proc_status
+from bench.suite.system import System
 from services.search.settings import Settings
 
 TARGET_RATIO = 1.25
@@ -70,18 +72,7 @@ def verdict(stats: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
 
 def peak_rss(pid: int) -> dict[str, int]:
     """VmHWM (peak) and VmRSS of a process, in KiB, from /proc."""
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return {}
-    fields = (line.split(":", 1) for line in lines)
-    return {k: int(v.split()[0]) for k, v in fields if k in ("VmHWM", "VmRSS")}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return {k: v for k, v in proc_status(pid).items() if k in ("VmHWM", "VmRSS")}
 
 
 def file_rows(data: Path) -> Iterator[Row]:

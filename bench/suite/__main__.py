@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 
-from bench.related_quality import System, run_cli
+from bench.related_quality import run_cli
 from bench.search_latency import endpoints, queries, verdict
 from bench.search_paths import BenchError, measure, summary
 from bench.suite import memory as mem
@@ -47,7 +47,7 @@ from bench.suite import phases
 from bench.suite.delay import steady
 from bench.suite.monitor import Monitor
 from bench.suite.report import lines, verdicts
-from bench.suite.system import Servers, servers, services, start_worker
+from bench.suite.system import Servers, System, servers, services, start_worker
 
 
 def parse_args() -> argparse.Namespace:

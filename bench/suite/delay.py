@@ -11,8 +11,8 @@ import numpy as np
 
 from bench.pipeline_throughput import articles
 from bench.quality_data import UCI_FILE
-from bench.related_quality import System
 from bench.related_speed import enriched_times, spread
+from bench.suite.system import System
 from shared.streams import Streams
 
 POLL_S = 0.05

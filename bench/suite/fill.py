@@ -20,13 +20,13 @@ from typing import Any
 
 import httpx
 
-from bench.related_quality import System, run_cli
+from bench.related_quality import run_cli
 from bench.search_latency import documents
 from bench.suite import memory as mem
 from bench.suite import phases
 from bench.suite.__main__ import wait_models
 from bench.suite.monitor import Monitor
-from bench.suite.system import ontheme_ingest, servers, services
+from bench.suite.system import System, ontheme_ingest, servers, services
 
 REPORT_S = 60.0
 

@@ -1,6 +1,7 @@
 """Samples the system twice a second: each process's CPU and memory, each group's progress."""
 
 import itertools
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import redis
 
-from bench.search_latency import cpu_seconds
 from shared.streams import TOPOLOGY, Streams
 
 INTERVAL_S = 0.5
@@ -81,6 +81,12 @@ def proc_status(pid: int) -> dict[str, int]:
         return {}
     fields = (line.split(":", 1) for line in lines)
     return {k: int(v.split()[0]) for k, v in fields if k.startswith(("Vm", "Rss")) and "kB" in v}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu(pid: int) -> float:

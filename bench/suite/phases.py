@@ -12,9 +12,9 @@ import httpx
 import redis
 
 from bench.quality_data import UCI_FILE, read_jsonl
-from bench.related_quality import System, wait_idle
+from bench.related_quality import wait_idle
 from bench.suite.monitor import Monitor, between, cpu_used, peak_total_rss_mib, rates
-from bench.suite.system import Servers, ontheme_ingest, start_worker
+from bench.suite.system import Servers, System, ontheme_ingest, start_worker
 from shared.search_client import BASE_SETTINGS
 from shared.streams import ENRICHED, ENRICHMENT_GROUP, INDEXING_GROUP, INGESTED, RELATED_GROUP
 

@@ -9,7 +9,7 @@ TARGETS = {
     "fulltext_per_s": 25.0,
     "api_p95_ratio": 1.25,
     "delay_p95_s": 2.0,
-    "system_mib_at_300k": 3072.0,
+    "system_mib_at_300k_projected": 3072.0,
 }
 
 
@@ -22,9 +22,9 @@ def verdicts(f: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "fulltext_per_s": f["fulltext"]["per_s"],
         "api_p95_ratio": f["search"]["verdict"]["ratio_p95"],
         "delay_p95_s": float("inf") if delay is None else delay,
-        "system_mib_at_300k": f["projection"]["projected_total_mib"],
+        "system_mib_at_300k_projected": f["projection"]["projected_total_mib"],
     }
-    lower_is_better = {"api_p95_ratio", "delay_p95_s", "system_mib_at_300k"}
+    lower_is_better = {"api_p95_ratio", "delay_p95_s", "system_mib_at_300k_projected"}
     return {
         name: {
             "value": value,

@@ -14,13 +14,42 @@ from pathlib import Path
 
 import httpx
 
-from bench.related_quality import System, service_env
 from deploy.native.binaries import meilisearch_binary
 from deploy.native.process import ManagedProcess
 from deploy.native.servers import free_port, start_meilisearch, start_redis
-from deploy.native.stack import SOURCE_ROOT, start_stack
+from deploy.native.stack import SOURCE_ROOT, Stack, start_stack
 
 SUMMARY_LINE = re.compile(r"^(read|accepted|duplicate|rejected|seconds)\s+([\d,.]+)")
+
+
+@dataclass(frozen=True)
+class System:
+    """The running pipeline: its HTTP APIs, its Meilisearch, and the service processes."""
+
+    ingest: str
+    search: str
+    meili: httpx.Client
+    index: str
+    stack: Stack
+    redis_url: str
+    ingest_key: str  # the API key the ingest service was started with
+
+    def ingest_client(self, timeout: float) -> httpx.Client:
+        """A client of the ingest API that sends the key."""
+        headers = {"Authorization": f"Bearer {self.ingest_key}"}
+        return httpx.Client(base_url=self.ingest, headers=headers, timeout=timeout)
+
+
+def service_env(redis_url: str, meili_url: str, key: str, ingest_key: str) -> dict[str, str]:
+    """What the services run with: our servers, default index and namespace, JSON logs."""
+    return {
+        "ONTHEME_ENV": "test",
+        "LOG_FORMAT": "json",
+        "REDIS_URL": redis_url,
+        "MEILI_URL": meili_url,
+        "MEILI_MASTER_KEY": key,
+        "INGEST_API_KEYS": ingest_key,
+    }
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import meilisearch
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.native.servers import free_port
 from deploy.native.stack import Stack, start_stack
+from tests.fixtures.metrics import sample
 from tests.waits import wait_for_sync
 
 STORY = [
@@ -168,15 +168,6 @@ def test_writes_without_the_key_get_401_and_publish_nothing(
         assert anonymous.get("/health").status_code == 200
     assert search.get("/pipeline").json()["streams"][0]["length"] == before
     running.check_alive()
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    """The value of a sample in a scrape whose labels include `labels`, else None."""
-    for family in text_string_to_metric_families(text):
-        for found in family.samples:
-            if found.name == name and labels.items() <= found.labels.items():
-                return float(found.value)
-    return None
 
 
 def test_one_article_is_followed_through_every_services_log_by_its_trace_id(

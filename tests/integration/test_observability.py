@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 from faststream.redis import RedisBroker
 from prometheus_client import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from deploy.native.servers import free_port
@@ -37,6 +36,7 @@ from shared.probes import refresh_groups
 from shared.search_client import create_search_client
 from shared.settings import ServiceSettings
 from shared.streams import ENRICHMENT_GROUP, INDEXING_GROUP, Streams
+from tests.fixtures.metrics import sample
 from tests.fixtures.search import search_settings, seed_indexes
 from tests.waits import wait_for
 
@@ -44,15 +44,6 @@ TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE}-00f067aa0ba902b7-01"
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 Logs = Callable[[], list[dict[str, Any]]]
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    """The value of the sample `name` whose labels include `labels` in a scrape, else None."""
-    for family in text_string_to_metric_families(text):
-        for found in family.samples:
-            if found.name == name and labels.items() <= found.labels.items():
-                return float(found.value)
-    return None
 
 
 def delta(before: str, after: str, name: str, **labels: str) -> float:
