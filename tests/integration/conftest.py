@@ -1,10 +1,11 @@
-"""Fixtures the integration tests share: the ingest API and the `ontheme` command's Redis."""
+"""Fixtures the integration tests share: the ingest API, an async Redis, the CLI's Redis."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 
 from services.ingest.app import create_app
 from services.ingest.settings import Settings
@@ -20,6 +21,14 @@ def ingest_api(
     auth = {"Authorization": f"Bearer {service_env['INGEST_API_KEYS']}"}
     with TestClient(create_app(Settings()), headers=auth) as client:
         yield client
+
+
+@pytest.fixture(name="redis")
+async def async_redis(service_env: dict[str, str]) -> AsyncIterator[Redis]:
+    """An async client of the test's Redis."""
+    client = Redis.from_url(service_env["REDIS_URL"])
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -60,13 +60,6 @@ def json_logs() -> Iterator[Logs]:
     handler.setStream(stream)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     handler.setStream(sys.stderr)
-
-
-@pytest.fixture
-async def redis(service_env: dict[str, str]) -> AsyncIterator[Redis]:
-    client = Redis.from_url(service_env["REDIS_URL"])
-    yield client
-    await client.aclose()
 
 
 async def entries(redis: Redis, stream: str) -> list[Entry]:

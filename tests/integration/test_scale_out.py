@@ -1,7 +1,7 @@
 """Two enrichment workers in one consumer group split the work; nothing is processed twice."""
 
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -40,13 +40,6 @@ class CountingEnricher(Enricher):
 def models() -> Models:
     """The real models, loaded once and shared by both workers (each process loads its own)."""
     return load_models(DEFAULT_EMBEDDER, ThemeRules())
-
-
-@pytest.fixture
-async def redis(service_env: dict[str, str]) -> AsyncIterator[Redis]:
-    client = Redis.from_url(service_env["REDIS_URL"])
-    yield client
-    await client.aclose()
 
 
 async def enriched_ids(redis: Redis, streams: Streams) -> list[str]:
