@@ -39,11 +39,16 @@ class Entry:
 
 @dataclass
 class Checked(Generic[ModelT]):
-    """A batch split into valid events (with the trace id of each) and dead letters."""
+    """A batch split into valid events (with the entry of each) and dead letters."""
 
     valid: list[ModelT] = field(default_factory=list)
     rejected: list[EventDeadLettered] = field(default_factory=list)
-    traces: list[str | None] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def traces(self) -> list[str | None]:
+        """The trace id of each valid event, in order."""
+        return [entry.trace_id for entry in self.entries]
 
 
 def _text(value: bytes | str) -> str:
@@ -123,18 +128,23 @@ def check_batch(
         try:
             checked.valid.append(model.model_validate(entry.body))
         except ValidationError as exc:
-            letter = EventDeadLettered(
-                service=service,
-                stream=stream,
-                message_id=entry.id,
-                error=_reason(entry.body, exc),
-                original=dump_body(entry.body),
-                trace_id=entry.trace_id,
-            )
-            checked.rejected.append(letter)
+            error = _reason(entry.body, exc)
+            checked.rejected.append(letter(entry, service=service, stream=stream, error=error))
         else:
-            checked.traces.append(entry.trace_id)
+            checked.entries.append(entry)
     return checked
+
+
+def letter(entry: Entry, *, service: str, stream: str, error: str) -> EventDeadLettered:
+    """Return the dead letter of an entry `service` gave up on, with the cause."""
+    return EventDeadLettered(
+        service=service,
+        stream=stream,
+        message_id=entry.id,
+        error=error,
+        original=dump_body(entry.body),
+        trace_id=entry.trace_id,
+    )
 
 
 async def dead_letter(

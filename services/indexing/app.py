@@ -6,8 +6,9 @@ import structlog
 from faststream import FastStream
 
 from services.indexing.logic import to_documents
+from services.indexing.meili import put
 from services.indexing.settings import Settings
-from shared.consume import Entry, check_batch, dead_letter
+from shared.consume import Entry, check_batch, dead_letter, letter
 from shared.events import ArticleEnriched
 from shared.probes import backlog_probe
 from shared.search_client import create_search_client, ensure_index
@@ -32,11 +33,19 @@ def create_app(settings: Settings) -> FastStream:
         checked = check_batch(ArticleEnriched, entries, service=SERVICE, stream=streams.enriched)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
         documents = to_documents(checked.valid)
-        if documents:
-            # Acked once Meilisearch has the task: it persists enqueued tasks, and an
-            # upsert by id is idempotent, so a replay never indexes an article twice.
-            task = await asyncio.to_thread(index.update_documents, documents, "id")
-            log.info("indexed", article_ids=[d["id"] for d in documents], task_uid=task.task_uid)
+        if not documents:
+            return
+        # Acked once Meilisearch has done the task, or at least holds it (it persists enqueued
+        # tasks); an upsert by id is idempotent, so a replay never indexes an article twice.
+        wait_ms = int(settings.task_wait_seconds * 1000)
+        refused = await asyncio.to_thread(put, index, documents, wait_ms)
+        letters = [
+            letter(entry, service=SERVICE, stream=streams.enriched, error=refused[event.article.id])
+            for event, entry in zip(checked.valid, checked.entries, strict=True)
+            if event.article.id in refused
+        ]
+        await dead_letter(worker.redis, streams.dead_letter, letters)
+        log.info("indexed", article_ids=[d["id"] for d in documents if d["id"] not in refused])
 
     consume(worker, streams.enriched, INDEXING_GROUP, on_enriched)
 

@@ -11,4 +11,6 @@ class Settings(WorkerSettings, ServiceSettings):
 
     # Meilisearch indexes large batches far faster than many small ones.
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    # How long a batch waits for its Meilisearch task before the next batch is read.
+    task_wait_seconds: float = Field(default=30.0, gt=0, le=600)
     metrics_port: MetricsPort = 9102

@@ -1,0 +1,103 @@
+"""The articles index as the indexing worker keeps it, on a real Meilisearch."""
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import meilisearch
+import pytest
+from faststream.redis import RedisBroker
+from meilisearch.errors import MeilisearchApiError
+from redis.asyncio import Redis
+
+from services.indexing.app import create_app
+from services.indexing.meili import put
+from services.indexing.settings import Settings
+from shared.events import Article, ArticleEnriched, Enrichment
+from shared.search_client import ensure_index
+from shared.streams import Streams
+from tests.waits import wait_for
+
+DIMS = 8
+
+
+def document(n: int, dims: int = DIMS) -> dict[str, Any]:
+    """A small document whose vector has `dims` floats."""
+    vector = [1.0 if i == n % dims else 0.0 for i in range(dims)]
+    return {"id": f"{n:024x}", "title": f"Article {n}", "_vectors": {"article": vector}}
+
+
+@pytest.fixture
+def index(meili_admin: meilisearch.Client, namespace: str) -> meilisearch.index.Index:
+    """This test's own articles index, with the service's settings."""
+    uid = f"test_{namespace.rstrip(':')}"
+    ensure_index(meili_admin, uid, DIMS)
+    yield meili_admin.index(uid)
+    meili_admin.delete_index(uid)
+
+
+def test_the_index_uses_the_hnsw_store_and_suggests_only_entity_names(
+    index: meilisearch.index.Index,
+) -> None:
+    assert index.get_settings()["vectorStore"] == "experimental"
+    put(index, [{**document(1), "people": ["Ada Lovelace"], "source": "Reuters"}], 10_000)
+    hits = index.facet_search("people", "ada")["facetHits"]
+    assert [hit["value"] for hit in hits] == ["Ada Lovelace"]
+    with pytest.raises(MeilisearchApiError):
+        index.facet_search("source", "reu")
+
+
+def test_a_refused_document_is_named_and_the_others_are_indexed(
+    index: meilisearch.index.Index,
+) -> None:
+    documents = [document(1), document(2, dims=DIMS + 1), document(3), document(4)]
+    refused = put(index, documents, 10_000)
+    assert list(refused) == [documents[1]["id"]]
+    assert "invalid_vector_dimensions" in refused[documents[1]["id"]]
+    found = index.get_documents({"limit": 10}).results
+    assert sorted(doc.id for doc in found) == sorted(
+        d["id"] for d in documents if d != documents[1]
+    )
+
+
+@pytest.fixture
+async def worker(
+    service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Settings]:
+    """The indexing worker running in this process on this test's streams and index."""
+    for name, value in service_env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    async with create_app(settings):
+        yield settings
+
+
+def enriched(n: int, dims: int) -> ArticleEnriched:
+    """An enriched event whose embedding has `dims` floats."""
+    when = datetime(2014, 3, 10, 12, tzinfo=UTC)
+    article = Article(id=f"{n:024x}", title=f"Article {n}", published_at=when)
+    return ArticleEnriched(
+        article=article, enrichment=Enrichment(embedding=[0.5] * dims), ingested_at=when
+    )
+
+
+async def test_the_worker_dead_letters_what_meilisearch_refuses(worker: Settings) -> None:
+    good, bad = enriched(1, worker.embedding_dimensions), enriched(2, 3)
+    streams = Streams(worker.namespace)
+    async with RedisBroker(worker.redis_url) as broker:
+        await broker.connect()
+        for event in (good, bad):
+            await broker.publish(event, stream=streams.enriched)
+    redis = Redis.from_url(worker.redis_url, decode_responses=True)
+    try:
+        await wait_for(lambda: redis.xlen(streams.dead_letter), what="a dead letter")
+        [(_, fields)] = await redis.xrange(streams.dead_letter)
+    finally:
+        await redis.aclose()
+    letter = json.loads(fields["__data__"])
+    assert letter["service"] == "indexing"
+    assert "invalid_vector_dimensions" in letter["error"]
+    assert json.loads(letter["original"])["article"]["id"] == bad.article.id
+    index = meilisearch.Client(worker.meili_url, worker.meili_key.get_secret_value())
+    assert index.index(worker.meili_index).get_document(good.article.id).id == good.article.id
