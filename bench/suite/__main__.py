@@ -47,7 +47,7 @@ from bench.suite import phases
 from bench.suite.delay import steady
 from bench.suite.monitor import Monitor
 from bench.suite.report import lines, verdicts
-from bench.suite.system import Servers, System, servers, services, start_worker
+from bench.suite.system import System, servers, services
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,10 +107,9 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         f["raw_meilisearch"] = phases.raw_meilisearch(backends, args.data, args.size)
         _say("2/7 the enrichment worker alone")
         f["enrichment_alone"] = phases.solo_enrichment(backends, file, workdir / "logs-solo")
-        system = stack.enter_context(services(backends, workdir / "logs"))
+        system = stack.enter_context(services(backends, workdir / "logs", processes(args.more)))
         pids = {p.name: p.pid for p in system.stack.processes}
         pids |= {"redis": backends.redis.pid, "meilisearch": backends.meili.pid}
-        pids |= more_workers(args.more, backends, workdir / "logs", stack)
         monitor = stack.enter_context(Monitor(backends.redis_url, pids))
         wait_models(system)
         _say("3/7 the whole pipeline on the headlines")
@@ -134,18 +133,13 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return f
 
 
-def more_workers(
-    more: list[str], backends: Servers, log_dir: Path, stack: contextlib.ExitStack
-) -> dict[str, int]:
-    """Start the extra worker processes asked for; their pids by name (`enrichment-2`...)."""
-    pids = {}
+def processes(more: list[str]) -> dict[str, int]:
+    """How many processes of each worker `--more WORKER=N` asks for, as `make run` takes them."""
+    counts: dict[str, int] = {}
     for spec in more:
-        name, _, count = spec.partition("=")
-        for n in range(2, 2 + int(count)):
-            process = start_worker(name, backends.env, log_dir / f"{name}-{n}")
-            stack.callback(process.stop)
-            pids[f"{name}-{n}"] = process.pid
-    return pids
+        name, _, extra = spec.partition("=")
+        counts[name] = counts.get(name, 1) + int(extra)
+    return counts
 
 
 def _say(message: str) -> None:

@@ -93,10 +93,12 @@ def start_worker(name: str, env: Mapping[str, str], log_dir: Path) -> ManagedPro
 
 
 @contextlib.contextmanager
-def services(backends: Servers, log_dir: Path) -> Iterator[System]:
+def services(
+    backends: Servers, log_dir: Path, processes: Mapping[str, int] | None = None
+) -> Iterator[System]:
     """Every service, started as `make run` starts them; stopped on exit."""
     ports = {"ingest_port": free_port(), "search_port": free_port()}
-    stack = start_stack(backends.env, log_dir, **ports)
+    stack = start_stack(backends.env, log_dir, **ports, processes=processes)
     try:
         yield System(
             stack.urls["ingest"],

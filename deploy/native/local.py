@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.native.servers import port_is_free
+from deploy.native.stack import SCALABLE
 from services.ingest.settings import API_KEYS_VAR, split_keys
 
+MAX_PROCESSES = 16
 DEFAULT_PORTS = {"SEARCH_PORT": 8000, "INGEST_PORT": 8001, "REDIS_PORT": 6379, "MEILI_PORT": 7700}
 # A server already on the default port may be one the person wants to use.
 USE_EXISTING = {
@@ -32,6 +34,7 @@ class RunConfig:
     meili_url: str | None  # an external Meilisearch; None: start our own
     meili_key: str | None  # the external Meilisearch's key
     ingest_keys: str | None  # INGEST_API_KEYS to use; None: the one in .data/local.env
+    processes: Mapping[str, int]  # worker processes by service, from ENRICHMENT_PROCESSES...
 
     @property
     def data_dir(self) -> Path:
@@ -55,7 +58,17 @@ def read_config(root: Path, environ: Mapping[str, str]) -> RunConfig:
         meili_url=environ.get("MEILI_URL") or None,
         meili_key=environ.get("MEILI_MASTER_KEY"),
         ingest_keys=",".join(split_keys(environ.get(API_KEYS_VAR, ""))) or None,
+        processes={s: _count(f"{s.upper()}_PROCESSES", environ) for s in SCALABLE},
     )
+
+
+def _count(var: str, environ: Mapping[str, str]) -> int:
+    raw = environ.get(var, "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PROCESSES:
+        raise UsageError(
+            f"{var} must be a number of processes from 1 to {MAX_PROCESSES}, not {raw!r}"
+        )
+    return int(raw)
 
 
 def _port(var: str, raw: str | None, default: int) -> int:

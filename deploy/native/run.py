@@ -108,6 +108,7 @@ def _start_services(config: RunConfig, backends: Backends, ingest_keys: str) -> 
         config.data_dir / "logs",
         ingest_port=config.ports["INGEST_PORT"],
         search_port=config.ports["SEARCH_PORT"],
+        processes=config.processes,
     )
 
 

@@ -1,9 +1,10 @@
 """The six ontheme services as local processes: start them in order, watch them, stop them."""
 
+import importlib
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,10 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]
 # Workers first, so they are consuming by the time the HTTP services take requests.
 WORKERS = ("enrichment", "indexing", "related", "poller")
 HTTP_SERVICES = ("ingest", "search")
+# Workers that share their stream's consumer group, so more processes split the work.
+SCALABLE = ("enrichment", "indexing", "related")
+# The second process of a worker serves its metrics this many ports above the first, and so on.
+METRICS_PORT_STEP = 10
 
 
 class StackError(ServerError):
@@ -66,21 +71,48 @@ def start_stack(
     ingest_port: int,
     search_port: int,
     timeout: float = STARTUP_TIMEOUT_S,
+    processes: Mapping[str, int] | None = None,
 ) -> Stack:
-    """Start the six services and wait until both HTTP services answer GET /health."""
+    """Start the services, `processes` of each scalable worker (default one), until healthy.
+
+    Healthy: both HTTP services answer GET /health.
+    """
     child_env = service_env(env, ingest_port=ingest_port, search_port=search_port)
     ports = {"ingest": ingest_port, "search": search_port}
     stack = Stack(processes=[], urls={n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
     try:
-        for name in (*WORKERS, *HTTP_SERVICES):
-            argv = [sys.executable, "-m", f"services.{name}"]
+        for name, service, extra_env in process_plan(child_env, processes or {}):
+            argv = [sys.executable, "-m", f"services.{service}"]
             log = log_dir / f"{name}.log"
-            stack.processes.append(ManagedProcess(name, argv, log, env=child_env, cwd=SOURCE_ROOT))
+            process_env = {**child_env, **extra_env}
+            stack.processes.append(
+                ManagedProcess(name, argv, log, env=process_env, cwd=SOURCE_ROOT)
+            )
         _wait_healthy(stack, timeout)
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+def process_plan(
+    env: Mapping[str, str], processes: Mapping[str, int]
+) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Each process to start: its name (`enrichment-2` for a second one), service, own env."""
+    unknown = set(processes) - set(SCALABLE)
+    if unknown:
+        raise ValueError(f"only {', '.join(SCALABLE)} run as several processes, not {unknown}")
+    for service in (*WORKERS, *HTTP_SERVICES):
+        yield service, service, {}
+        for n in range(2, processes.get(service, 1) + 1):
+            var = f"{service.upper()}_METRICS_PORT"
+            port = int(env.get(var) or _default_metrics_port(service))
+            yield f"{service}-{n}", service, {var: str(port + METRICS_PORT_STEP * (n - 1))}
+
+
+def _default_metrics_port(service: str) -> int:
+    settings = importlib.import_module(f"services.{service}.settings").Settings
+    return int(settings.model_fields["metrics_port"].default)
 
 
 def _wait_healthy(stack: Stack, timeout: float) -> None:
