@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
 
+from faststream.redis.parser.binary import BinaryMessageFormatV1
 from structlog.typing import EventDict, WrappedLogger
 
 # The header name, as FastStream names its own (`correlation_id`), and the log field's name.
@@ -55,6 +56,16 @@ def trace_of(headers: Mapping[str, Any]) -> str | None:
 def trace_headers(trace_id: str | None) -> dict[str, str]:
     """Return the headers that carry a trace id (none for None)."""
     return {TRACE_HEADER: trace_id} if trace_id else {}
+
+
+async def envelope(body: bytes, trace_id: str | None) -> bytes:
+    """Return a JSON body as FastStream writes it: its binary envelope, the trace id in it."""
+    return await BinaryMessageFormatV1.encode(
+        message=body,
+        reply_to=None,
+        headers={"content-type": "application/json", **trace_headers(trace_id)},
+        correlation_id=str(uuid.uuid4()),
+    )
 
 
 def article_id_of(body: Any) -> str | None:

@@ -1,6 +1,7 @@
 """What `ontheme dlq` does: list, show, replay and drop dead letters, one function each."""
 
 import argparse
+import asyncio
 import json
 from collections import Counter
 
@@ -21,6 +22,7 @@ from services.cli.dlq_view import (
     show_lines,
     summary_line,
 )
+from shared.tracing import envelope
 
 
 def run_list(args: argparse.Namespace, dlq: Dlq) -> int:
@@ -93,7 +95,9 @@ def _replay_one(letter: Letter, dlq: Dlq, *, dry_run: bool) -> str:
     if dry_run:
         cli.echo(f"would replay {letter.entry_id} to {target}")
         return "replayed"
-    new_id = store.replay(dlq.client, dlq.key, letter.entry_id, event.stream, event.original)
+    # Back with the trace id it had, so the article's log lines still share one id.
+    original = asyncio.run(envelope(event.original.encode(), event.trace_id))
+    new_id = store.replay(dlq.client, dlq.key, letter.entry_id, event.stream, original)
     if new_id is None:  # deleted by someone else since it was read
         cli.fail(f"no dead letter {letter.entry_id}")
         return "missing"

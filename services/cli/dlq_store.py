@@ -69,7 +69,7 @@ def length(client: "redis.Redis", key: str) -> int:
 
 
 def replay(
-    client: "redis.Redis", key: str, entry_id: str, stream: str, original: str
+    client: "redis.Redis", key: str, entry_id: str, stream: str, original: bytes | str
 ) -> str | None:
     """Move an original back to its stream; return its new id, None if the entry was gone."""
     script = client.register_script(REPLAY_SCRIPT)

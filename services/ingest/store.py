@@ -1,18 +1,17 @@
 """Accepting articles: drop exact duplicates and publish the new ones, in one atomic step."""
 
 import hashlib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from shared.consume import DATA_FIELD
 from shared.events import Article, ArticleIngested
 from shared.streams import Streams
-from shared.tracing import new_trace_id, trace_headers
+from shared.tracing import envelope as traced_envelope
+from shared.tracing import new_trace_id
 
 # Marking an article seen and publishing its event happen together or not at all: a crash or
 # a lost connection between the two would otherwise leave an id that is "seen" but never
@@ -68,12 +67,7 @@ def text_key(article: Article) -> str:
 
 async def envelope(event: ArticleIngested, trace_id: str | None = None) -> bytes:
     """Return the event as FastStream writes it (its binary envelope, JSON inside)."""
-    return await BinaryMessageFormatV1.encode(
-        message=event.model_dump_json().encode(),
-        reply_to=None,
-        headers={"content-type": "application/json", **trace_headers(trace_id)},
-        correlation_id=str(uuid.uuid4()),
-    )
+    return await traced_envelope(event.model_dump_json().encode(), trace_id)
 
 
 @dataclass

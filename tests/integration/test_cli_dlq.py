@@ -32,10 +32,15 @@ def put(
     stream: str | None = None,
     original: str = ORIGINAL,
     error: str = "article.title: Field required",
+    trace_id: str | None = None,
 ) -> str:
     """Dead-letter an event as the workers do (shared.consume.dead_letter); return its id."""
     letter = EventDeadLettered(
-        service=service, stream=stream or streams.ingested, error=error, original=original
+        service=service,
+        stream=stream or streams.ingested,
+        error=error,
+        original=original,
+        trace_id=trace_id,
     )
     entry_id = cli_redis.xadd(streams.dead_letter, {"__data__": letter.model_dump_json()})
     return bytes(entry_id).decode()  # type: ignore[arg-type]
@@ -118,12 +123,14 @@ def test_an_unknown_id_is_not_found(
 def test_replay_moves_the_original_back_in_one_step(
     cli_redis: "redis.Redis", streams: Streams, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    entry_id = put(cli_redis, streams)
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    entry_id = put(cli_redis, streams, trace_id=trace)
     code, out, _ = run(capsys, "replay", entry_id)
     [(new_id, fields)] = entries(cli_redis, streams.ingested)
     assert code == 0
     assert ids(cli_redis, streams.dead_letter) == []
-    assert fields == {b"__data__": ORIGINAL.encode()}
+    replayed = decode(new_id, fields)
+    assert (replayed.body, replayed.trace_id) == (json.loads(ORIGINAL), trace)
     assert out.splitlines() == [
         f"replayed {entry_id} to articles.ingested as {new_id}",
         "replayed 1, refused 0",
@@ -170,8 +177,8 @@ def test_replay_all_takes_the_filters(
     assert out.splitlines()[-1] == "replayed 2, refused 0"
     assert ids(cli_redis, streams.dead_letter) == [kept]
     # Oldest first, so the stream gets them back in the order they first failed.
-    bodies = [fields[b"__data__"] for _, fields in entries(cli_redis, streams.enriched)]
-    assert bodies == [ORIGINAL.encode(), b"{}"]
+    bodies = [decode(i, fields).body for i, fields in entries(cli_redis, streams.enriched)]
+    assert bodies == [json.loads(ORIGINAL), {}]
     assert older < newer
 
 
@@ -248,7 +255,8 @@ async def test_a_worker_reads_the_replayed_event_as_the_original(
 ) -> None:
     # As ensure_groups does: from the start, so the replayed entry is read, not skipped.
     cli_redis.xgroup_create(streams.ingested, ENRICHMENT_GROUP, id="0", mkstream=True)
-    assert run(capsys, "replay", put(cli_redis, streams))[0] == 0
+    # In a thread, as from a shell: the command runs its own event loop.
+    assert (await asyncio.to_thread(run, capsys, "replay", put(cli_redis, streams)))[0] == 0
     bodies = await first_batch(redis_server, streams.ingested)
     assert bodies == [json.loads(ORIGINAL)]
     assert ArticleIngested.model_validate(bodies[0]) == EVENT
@@ -267,6 +275,8 @@ async def test_faststream_unwraps_a_string_data_field_which_is_why_replay_refuse
     cli_redis.xadd(streams.ingested, {"__data__": enveloped})
     cli_redis.xgroup_create(streams.ingested, ENRICHMENT_GROUP, id="0")
     assert await first_batch(redis_server, streams.ingested) == ["hello"]
-    code, _, err = run(capsys, "replay", put(cli_redis, streams, original=enveloped))
+    code, _, err = await asyncio.to_thread(
+        run, capsys, "replay", put(cli_redis, streams, original=enveloped)
+    )
     assert code == 1
     assert "FastStream would unwrap" in err
