@@ -56,6 +56,7 @@ def fill(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             ontheme_ingest(file, {"REDIS_URL": system.redis_url, "ONTHEME_ENV": "test"})
             snaps = _watch(system, monitor, started, args.minutes * 60)
             peaks = mem.memory(monitor.samples, pids, backends.redis_url)
+            peaks["redis_families_mib"] = mem.redis_families(backends.redis_url)
     return {"size": args.size, "snapshots": snaps, "memory": peaks}
 
 
@@ -96,6 +97,10 @@ def main() -> None:
     print(
         f"whole system peak {m['peak_total_rss_mib']:.0f} MiB resident, "
         f"{m['peak_total_anon_mib']:.0f} MiB anonymous"
+    )
+    print(
+        "Redis by key family, MiB: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in m["redis_families_mib"].items() if v >= 1)
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -1,5 +1,7 @@
 """Memory: each process's peak, the whole system's peak, and what 300,000 headlines would take."""
 
+import re
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -9,6 +11,8 @@ from bench.search_latency import peak_rss
 from bench.suite.monitor import Sample, peak_total_anon_mib, peak_total_rss_mib
 
 PROJECT_TO = 300_000
+# What varies between keys of one family: hex ids, hours, numbers.
+_VARYING = re.compile(r"[0-9a-f]{16,}|\d+")
 
 
 def memory(samples: list[Sample], pids: dict[str, int], redis_url: str) -> dict[str, Any]:
@@ -53,3 +57,22 @@ def projection(
         + meili_per_doc * more,
         "at": PROJECT_TO,
     }
+
+
+def redis_families(redis_url: str, sample_every: int = 10) -> dict[str, float]:
+    """Redis's bytes by key family (ids and numbers blanked), MiB.
+
+    Every `sample_every`th key of a family is measured with MEMORY USAGE and scaled up;
+    streams, few and large, are all measured.
+    """
+    sizes: Counter[str] = Counter()
+    with redis.Redis.from_url(redis_url) as client:
+        seen: Counter[str] = Counter()
+        for key in client.scan_iter(count=1000):
+            family = _VARYING.sub("#", key.decode(errors="replace"))
+            seen[family] += 1
+            whole = client.type(key) == b"stream"
+            if whole or seen[family] % sample_every == 1:
+                usage = int(client.memory_usage(key, samples=0) or 0)
+                sizes[family] += usage * (1 if whole else sample_every)
+    return {family: size / 2**20 for family, size in sizes.most_common()}

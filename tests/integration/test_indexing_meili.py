@@ -1,7 +1,7 @@
 """The articles index as the indexing worker keeps it, on a real Meilisearch."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ def document(n: int, dims: int = DIMS) -> dict[str, Any]:
 
 
 @pytest.fixture
-def index(meili_admin: meilisearch.Client, namespace: str) -> meilisearch.index.Index:
+def index(meili_admin: meilisearch.Client, namespace: str) -> Iterator[meilisearch.index.Index]:
     """This test's own articles index, with the service's settings."""
     uid = f"test_{namespace.rstrip(':')}"
     ensure_index(meili_admin, uid, DIMS)
@@ -82,20 +82,18 @@ def enriched(n: int, dims: int) -> ArticleEnriched:
     )
 
 
-async def test_the_worker_dead_letters_what_meilisearch_refuses(worker: Settings) -> None:
+async def test_the_worker_dead_letters_what_meilisearch_refuses(
+    worker: Settings, redis: Redis
+) -> None:
     good, bad = enriched(1, worker.embedding_dimensions), enriched(2, 3)
     streams = Streams(worker.namespace)
     async with RedisBroker(worker.redis_url) as broker:
         await broker.connect()
         for event in (good, bad):
             await broker.publish(event, stream=streams.enriched)
-    redis = Redis.from_url(worker.redis_url, decode_responses=True)
-    try:
-        await wait_for(lambda: redis.xlen(streams.dead_letter), what="a dead letter")
-        [(_, fields)] = await redis.xrange(streams.dead_letter)
-    finally:
-        await redis.aclose()
-    letter = json.loads(fields["__data__"])
+    await wait_for(lambda: redis.xlen(streams.dead_letter), what="a dead letter")
+    [(_, fields)] = await redis.xrange(streams.dead_letter) or []
+    letter = json.loads((fields or {})[b"__data__"])
     assert letter["service"] == "indexing"
     assert "invalid_vector_dimensions" in letter["error"]
     assert json.loads(letter["original"])["article"]["id"] == bad.article.id
