@@ -27,7 +27,7 @@ from bench.suite.monitor import cpu_seconds, proc_status
 from deploy.native.binaries import meilisearch_binary
 from deploy.native.servers import free_port, start_meilisearch
 from shared.embeddings import load_embedder
-from shared.search_client import index_settings
+from shared.indexes import index_settings
 from shared.vectors import INDEX_EMBEDDER
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent

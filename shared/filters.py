@@ -6,7 +6,7 @@ backslashes and quotes escaped, and field names must be on the allow-list.
 
 from collections.abc import Iterable
 
-from shared.search_client import FILTERABLE, STORIES_SETTINGS
+from shared.indexes import FILTERABLE, STORIES_SETTINGS
 
 # The articles index's filterable fields and the stories index's.
 _ALLOWED = frozenset(FILTERABLE) | frozenset(STORIES_SETTINGS["filterableAttributes"])

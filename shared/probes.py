@@ -14,8 +14,8 @@ import meilisearch
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.indexes import index_backlog
 from shared.metrics import GROUP_LAG, GROUP_PENDING, MEILI_BACKLOG
-from shared.search_client import index_backlog
 
 Probe = Callable[[], Awaitable[None]]
 

@@ -8,7 +8,7 @@ import meilisearch
 import pytest
 import redis
 
-from shared.search_client import stories_index_uid
+from shared.indexes import stories_index_uid
 
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.web"]
 

@@ -9,7 +9,7 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from pydantic_core import to_json
 
-from shared.search_client import ensure_index, ensure_stories_index, stories_index_uid
+from shared.indexes import ensure_index, ensure_stories_index, stories_index_uid
 
 # Task uids per status query: they travel in the URL.
 TASKS_PER_QUERY = 100

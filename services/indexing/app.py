@@ -10,8 +10,9 @@ from services.indexing.meili import put
 from services.indexing.settings import Settings
 from shared.consume import Entry, check_batch, dead_letter, letter
 from shared.events import ArticleEnriched
+from shared.indexes import ensure_index
 from shared.probes import backlog_probe
-from shared.search_client import create_search_client, ensure_index
+from shared.search_client import create_search_client
 from shared.streams import INDEXING_GROUP
 from shared.worker import consume, create_worker, create_worker_app
 

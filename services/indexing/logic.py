@@ -3,7 +3,7 @@
 from typing import Any
 
 from shared.events import ArticleEnriched, Enrichment
-from shared.search_client import ENTITY_FIELDS
+from shared.indexes import ENTITY_FIELDS
 from shared.vectors import INDEX_EMBEDDER
 
 

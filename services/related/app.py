@@ -14,12 +14,8 @@ from services.related.store import RelatedStore
 from services.related.stories import StoryRules
 from shared.consume import Entry, check_batch, dead_letter
 from shared.events import ArticleEnriched
-from shared.search_client import (
-    create_search_client,
-    ensure_index,
-    ensure_stories_index,
-    stories_index_uid,
-)
+from shared.indexes import ensure_index, ensure_stories_index, stories_index_uid
+from shared.search_client import create_search_client
 from shared.streams import RELATED_GROUP
 from shared.worker import consume, create_worker, create_worker_app
 

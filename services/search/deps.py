@@ -13,7 +13,8 @@ from meilisearch.index import Index
 from redis.asyncio import Redis
 
 from shared.embeddings import Embedder
-from shared.search_client import SearchAnswerError, SearchHttp, stories_index_uid
+from shared.indexes import stories_index_uid
+from shared.search_client import SearchAnswerError, SearchHttp
 from shared.streams import Streams
 
 INDEX_MISSING = "the index does not exist yet; start indexing"

@@ -10,7 +10,7 @@ from services.search.deps import NOT_FOUND, SearchDeps, meili_errors
 from services.search.links import article_links, newest_request
 from services.search.schemas import ArticleLink
 from shared import filters
-from shared.search_client import ENTITY_FIELDS
+from shared.indexes import ENTITY_FIELDS
 
 EntityType = Literal["person", "organisation", "place"]
 ENTITY_TYPES: tuple[EntityType, ...] = get_args(EntityType)

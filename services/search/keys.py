@@ -7,7 +7,8 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError
 
 from services.search.settings import Settings
-from shared.search_client import meili_client, stories_index_uid
+from shared.indexes import stories_index_uid
+from shared.search_client import meili_client
 
 # Read and search, nothing else: no document, setting, index or key can be changed with it.
 # tasks.get and stats.get serve /pipeline's index backlog.

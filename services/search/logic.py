@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from services.search import paging
 from services.search.schemas import ArticleView, RelatedLink, SearchHit, SearchParams
 from shared import filters
-from shared.search_client import ENTITY_FIELDS
+from shared.indexes import ENTITY_FIELDS
 from shared.vectors import INDEX_EMBEDDER
 
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "<mark>", "</mark>"

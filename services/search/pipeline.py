@@ -8,8 +8,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from services.search.schemas import GroupState, PipelineState, StreamState
+from shared.indexes import index_backlog
 from shared.probes import group_lag
-from shared.search_client import index_backlog
 from shared.streams import Streams
 
 

@@ -20,7 +20,7 @@ from services.related.store import RelatedStore, join_of
 from services.search.keys import provision_search_key, search_key_uid
 from shared.broker import publish_many
 from shared.events import Article, ArticleEnriched, Enrichment, EntityMention
-from shared.search_client import ensure_index, ensure_stories_index, stories_index_uid
+from shared.indexes import ensure_index, ensure_stories_index, stories_index_uid
 from shared.streams import RELATED_GROUP, Streams
 from shared.themes import ThemeScore
 

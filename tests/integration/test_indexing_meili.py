@@ -15,7 +15,7 @@ from services.indexing.app import create_app
 from services.indexing.meili import put
 from services.indexing.settings import Settings
 from shared.events import Article, ArticleEnriched, Enrichment
-from shared.search_client import ensure_index
+from shared.indexes import ensure_index
 from shared.streams import Streams
 from tests.waits import wait_for
 

@@ -21,7 +21,8 @@ from services.related.app import create_app as related_app
 from services.related.settings import Settings as RelatedSettings
 from services.search.pipeline import pipeline_state
 from shared.events import Article, ArticleIngested
-from shared.search_client import create_search_client, stories_index_uid
+from shared.indexes import stories_index_uid
+from shared.search_client import create_search_client
 from shared.settings import ServiceSettings
 from shared.streams import Streams
 from shared.vectors import DEFAULT_EMBEDDER

@@ -22,10 +22,7 @@ from pydantic import SecretStr
 
 from services.search.app import create_app
 from services.search.settings import Settings
-from shared.search_client import (
-    ENTITY_FIELDS,
-    stories_index_uid,
-)
+from shared.indexes import ENTITY_FIELDS, stories_index_uid
 from tests.fixtures.search import seed_indexes
 from tests.fixtures.servers import MeiliServer
 
