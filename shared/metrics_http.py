@@ -1,8 +1,12 @@
 """Metrics of the HTTP services: request latency by route template, and GET /metrics."""
 
 import time
+from collections.abc import Callable
+from typing import cast
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from prometheus_client import REGISTRY, Histogram
 from prometheus_client.exposition import choose_encoder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,3 +69,16 @@ def instrument(app: FastAPI, service: str) -> None:
     async def metrics(request: Request) -> Response:
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encoder(REGISTRY), headers={"Content-Type": content_type})
+
+
+def on_invalid_body(app: FastAPI, method: str, path: str, count: Callable[[], None]) -> None:
+    """Call `count` for each request to `method path` FastAPI refuses as invalid (its 422)."""
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        if request.method == method and request.url.path == path:
+            count()
+        return await request_validation_exception_handler(
+            request, cast(RequestValidationError, exc)
+        )
+
+    app.add_exception_handler(RequestValidationError, refused)

@@ -21,7 +21,7 @@ from shared.errors import hide_internal_errors
 from shared.events import Article, ArticleIngested
 from shared.http import BodyLimitMiddleware
 from shared.metrics import count_articles
-from shared.metrics_http import instrument
+from shared.metrics_http import instrument, on_invalid_body
 from shared.streams import INGESTED, Streams
 from shared.tracing import from_traceparent, new_trace_id
 
@@ -66,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
         responses=UNAUTHORIZED,
     )
     _add_article_routes(writes, Acceptor.of(redis, streams), settings)
+    # A single article FastAPI refuses (422 before our handler runs) is rejected too.
+    on_invalid_body(app, "POST", "/articles", lambda: count_articles(SERVICE, [], rejected=1))
     app.include_router(writes)
     app.include_router(feeds_router(settings, redis))
 

@@ -76,7 +76,9 @@ def test_ingest_counts_articles_times_routes_and_logs_each_trace(
     again = ingest_api.post("/articles", json=article)
     batch = ingest_api.post("/articles/batch", json=[{"title": "One", "source": "B"}, {"x": 5}])
     page = ingest_api.post("/articles", json={"url": "http://127.0.0.1:9/private"})
+    invalid = ingest_api.post("/articles", json={"title": ""})
     assert [first.status_code, again.json()["duplicate"], page.status_code] == [202, True, 422]
+    assert invalid.status_code == 422
     assert ingest_api.get(f"/feeds/{'f' * 24}").status_code == 404
     assert ingest_api.get("/no/such/route").status_code == 404
     after = ingest_api.get("/metrics").text
@@ -84,11 +86,11 @@ def test_ingest_counts_articles_times_routes_and_logs_each_trace(
     articles = "ontheme_articles_total"
     assert delta(before, after, articles, service="ingest", outcome="accepted") == 2
     assert delta(before, after, articles, service="ingest", outcome="duplicate") == 1
-    assert delta(before, after, articles, service="ingest", outcome="rejected") == 2
+    assert delta(before, after, articles, service="ingest", outcome="rejected") == 3
     timed = "ontheme_http_request_duration_seconds_count"
     for method, route, status, count in [
         ("POST", "/articles", "202", 2),
-        ("POST", "/articles", "422", 1),
+        ("POST", "/articles", "422", 2),
         ("POST", "/articles/batch", "202", 1),
         ("GET", "/feeds/{feed_id}", "404", 1),
         ("GET", "unmatched", "404", 1),
