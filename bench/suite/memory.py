@@ -62,17 +62,18 @@ def projection(
 def redis_families(redis_url: str, sample_every: int = 10) -> dict[str, float]:
     """Redis's bytes by key family (ids and numbers blanked), MiB.
 
-    Every `sample_every`th key of a family is measured with MEMORY USAGE and scaled up;
-    streams, few and large, are all measured.
+    Every `sample_every`th key of a family is measured with MEMORY USAGE (the first always)
+    and the family's total scaled by how many keys it has per key measured.
     """
+    measured: Counter[str] = Counter()
+    keys: Counter[str] = Counter()
     sizes: Counter[str] = Counter()
     with redis.Redis.from_url(redis_url) as client:
-        seen: Counter[str] = Counter()
         for key in client.scan_iter(count=1000):
             family = _VARYING.sub("#", key.decode(errors="replace"))
-            seen[family] += 1
-            whole = client.type(key) == b"stream"
-            if whole or seen[family] % sample_every == 1:
-                usage = int(client.memory_usage(key, samples=0) or 0)
-                sizes[family] += usage * (1 if whole else sample_every)
-    return {family: size / 2**20 for family, size in sizes.most_common()}
+            keys[family] += 1
+            if keys[family] % sample_every == 1 or sample_every == 1:
+                sizes[family] += int(client.memory_usage(key, samples=0) or 0)
+                measured[family] += 1
+    totals = {f: sizes[f] * keys[f] / measured[f] / 2**20 for f in sizes}
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
