@@ -104,6 +104,8 @@ def _dumped(log: Path) -> bool:
     return '"event": "task"' in log.read_text()
 
 
+# Its own waits bound it: about 50 s of ingest and chaos, then up to 150 s to drain.
+@pytest.mark.timeout(300)
 def test_nothing_lost_nothing_twice_under_kills_and_restarts(cluster: Cluster) -> None:
     client = redis.Redis.from_url(cluster.redis_url)
     streams = Streams()
