@@ -104,10 +104,12 @@ def process_plan(
         raise ValueError(f"only {', '.join(SCALABLE)} run as several processes, not {unknown}")
     for service in (*WORKERS, *HTTP_SERVICES):
         yield service, service, {}
+        var = f"{service.upper()}_METRICS_PORT"
         for n in range(2, processes.get(service, 1) + 1):
-            var = f"{service.upper()}_METRICS_PORT"
-            port = int(env.get(var) or _default_metrics_port(service))
-            yield f"{service}-{n}", service, {var: str(port + METRICS_PORT_STEP * (n - 1))}
+            # Set but `0` or empty: no metrics, for the extra processes too.
+            base = int(env[var].strip() or 0) if var in env else _default_metrics_port(service)
+            port = base + METRICS_PORT_STEP * (n - 1) if base else 0
+            yield f"{service}-{n}", service, {var: str(port)}
 
 
 def _default_metrics_port(service: str) -> int:

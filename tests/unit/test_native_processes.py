@@ -30,6 +30,14 @@ def test_a_chosen_metrics_port_is_the_base_of_the_extra_ones() -> None:
     ]
 
 
+def test_metrics_turned_off_stay_off_for_the_extra_processes() -> None:
+    for off in ("0", ""):
+        plan = process_plan({"INDEXING_METRICS_PORT": off}, {"indexing": 2})
+        assert [env for name, _, env in plan if name == "indexing-2"] == [
+            {"INDEXING_METRICS_PORT": "0"}
+        ]
+
+
 def test_only_workers_of_a_consumer_group_scale() -> None:
     with pytest.raises(ValueError, match="poller"):
         list(process_plan({}, {"poller": 2}))
