@@ -27,6 +27,8 @@ from meilisearch.errors import (
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from requests.exceptions import ChunkedEncodingError
+from requests.exceptions import ConnectionError as RequestsConnectionError
 
 from shared.consume import Entry
 from shared.metrics import StreamMeter
@@ -47,6 +49,9 @@ def is_transient(exc: BaseException) -> bool:
         RedisTimeoutError,
         MeilisearchCommunicationError,
         MeilisearchTimeoutError,
+        # The SDK lets these through unwrapped: a Meilisearch restarting mid-answer.
+        ChunkedEncodingError,
+        RequestsConnectionError,
         ConnectionError,
         TimeoutError,
     )

@@ -4,6 +4,8 @@ import pytest
 from meilisearch.errors import MeilisearchCommunicationError, MeilisearchTimeoutError
 from pydantic import BaseModel
 from redis.exceptions import ConnectionError as RedisConnectionError
+from requests.exceptions import ChunkedEncodingError
+from requests.exceptions import ConnectionError as RequestsConnectionError
 
 from shared.consume import Entry, check_batch, decode, undecodable
 from shared.delivery import backoff_seconds, describe, is_transient
@@ -23,6 +25,8 @@ class Ping(BaseModel):
         MeilisearchTimeoutError("slow"),
         TimeoutError(),
         ConnectionResetError(),
+        ChunkedEncodingError("Response ended prematurely"),
+        RequestsConnectionError("reset"),
     ],
 )
 def test_unreachable_dependencies_are_transient(exc: Exception) -> None:
