@@ -3,9 +3,13 @@
 from typing import Any
 
 import meilisearch
-from meilisearch.errors import MeilisearchApiError
+import structlog
+from meilisearch.errors import MeilisearchApiError, MeilisearchTimeoutError
+from meilisearch.models.task import Task
 
 from shared.vectors import INDEX_EMBEDDER
+
+log = structlog.stdlib.get_logger(__name__)
 
 # Entity names by type, one field each, so that facet search suggests names of one type.
 ENTITY_FIELDS = {"person": "people", "organisation": "organisations", "place": "places"}
@@ -131,3 +135,20 @@ def _apply(client: meilisearch.Client, uid: str, settings: dict[str, Any]) -> No
     done = client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
     if done.status != "succeeded":
         raise RuntimeError(f"applying settings to index {uid!r} failed: {done.error}")
+
+
+def settle(
+    client: meilisearch.Client | meilisearch.index.Index,
+    task_uid: int,
+    timeout_ms: int,
+    poll_ms: int,
+) -> Task | None:
+    """Wait for a task to finish and return it; None, with a warning, if still queued by then.
+
+    Meilisearch persists enqueued tasks, so one left queued still runs.
+    """
+    try:
+        return client.wait_for_task(task_uid, timeout_in_ms=timeout_ms, interval_in_ms=poll_ms)
+    except MeilisearchTimeoutError:
+        log.warning("meilisearch task still queued, not waiting longer", task_uid=task_uid)
+        return None

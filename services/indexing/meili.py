@@ -4,10 +4,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import meilisearch
-import structlog
-from meilisearch.errors import MeilisearchTimeoutError
 
-log = structlog.stdlib.get_logger(__name__)
+from shared.indexes import settle
+
 # Meilisearch's error type for a request (here: a document) it will never accept as it is.
 REFUSED = "invalid_request"
 POLL_MS = 50
@@ -44,11 +43,7 @@ def _upsert(
 ) -> dict[str, Any] | None:
     """Return the error of the finished task, None when it succeeded or is still queued."""
     task = index.update_documents(list(documents), "id")
-    try:
-        done = index.wait_for_task(task.task_uid, timeout_in_ms=wait_ms, interval_in_ms=POLL_MS)
-    except MeilisearchTimeoutError:
-        log.warning("index task still queued, not waiting longer", task_uid=task.task_uid)
-        return None
-    if done.status == "failed":
+    done = settle(index, task.task_uid, wait_ms, POLL_MS)
+    if done is not None and done.status == "failed":
         return dict(done.error or {"code": "unknown", "message": "no error given"})
     return None

@@ -11,7 +11,6 @@ from typing import Any
 
 import meilisearch
 import structlog
-from meilisearch.errors import MeilisearchTimeoutError
 
 from services.related.candidates import CandidateSearch, score_candidates
 from services.related.lists import RelatedLists, entries_of, index_updates, seed_of
@@ -29,9 +28,11 @@ from services.related.stories import (
 )
 from services.related.vectors import Window
 from shared.events import ArticleEnriched
+from shared.indexes import settle
 
 INDEXED_WAIT_S = 10.0
 SETTLE_MS = 10_000
+SETTLE_POLL_MS = 20
 log = structlog.stdlib.get_logger(__name__)
 
 
@@ -120,10 +121,7 @@ class RelatedProcessor:
 
     def _settle(self, task_uid: int) -> None:
         """Let our previous update land, so this batch finds the articles it made searchable."""
-        try:
-            self.client.wait_for_task(task_uid, timeout_in_ms=SETTLE_MS, interval_in_ms=20)
-        except MeilisearchTimeoutError:
-            log.warning("previous related update still queued", task_uid=task_uid)
+        settle(self.client, task_uid, SETTLE_MS, SETTLE_POLL_MS)
 
     async def _place(
         self, events: list[ArticleEnriched], scored: list[list[Match]]
