@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from services.related.logic import content_words
+from services.related.words import content_words
 from shared.embeddings import (
     EMBEDDERS,
     Embedder,

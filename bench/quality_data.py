@@ -15,6 +15,7 @@ from typing import Any
 UCI_FILE = "uci-news-aggregator.dev.jsonl.gz"
 ECB_FILE = "ecbplus.dev.jsonl.gz"
 DAY = 86_400
+TEST_SHARE = 0.3  # the newest share of the UCI file: test data only
 # What the ingest API accepts; `category` and `story_id` (the labels) are never among them.
 INGEST_FIELDS = ("title", "description", "body", "url", "source", "published_at", "language")
 TEXT_FIELDS = ("title", "description", "body")
@@ -122,14 +123,27 @@ def uci_sample(data: Path, size: int, seed: int) -> tuple[list[Row], StoryStats]
     return rows, stats
 
 
-def uci_window(data: Path, size: int, seed: int) -> tuple[list[Row], StoryStats]:
-    """`size` contiguous UCI rows from a seeded offset: every story of a stretch of time."""
+def uci_window(
+    data: Path, size: int, seed: int, share: float = 1.0, offset: int | None = None
+) -> tuple[list[Row], StoryStats]:
+    """Contiguous UCI rows from `offset`: every story of a stretch of time, or a `share` of them.
+
+    With `share` below 1, whole stories are kept at random (seeded) from a stretch long enough
+    to hold about `size` rows. The default offset is seeded within the file's newest 30%: the
+    time split that keeps test data newer than any data a scorer was trained on.
+    """
     path = data / UCI_FILE
     stats = story_stats(path)
     total = stats.rows_per_category.total()
-    offset = random.Random(f"{seed}:window").randrange(max(total - size, 0) + 1)
-    window = itertools.islice(read_lines(path), offset, offset + size)
-    return [to_row(json.loads(line)) for line in window], stats
+    span = math.ceil(size / share)
+    if offset is None:
+        first = int(total * (1 - TEST_SHARE))
+        offset = random.Random(f"{seed}:window").randrange(first, max(total - span, first) + 1)
+    lines = itertools.islice(read_lines(path), offset, offset + span)
+    window = [json.loads(line) for line in lines]
+    rng = random.Random(f"{seed}:half")
+    kept = {s for s in sorted({raw["story_id"] for raw in window}) if rng.random() < share}
+    return [to_row(raw) for raw in window if raw["story_id"] in kept], stats
 
 
 def ecb_mix(data: Path, distractors: int, seed: int) -> list[Row]:

@@ -16,25 +16,27 @@ QUERY_CHUNK = 100  # queries per sparse product: 100 x 30k dense scores is 24 MB
 def ranking_scores(
     results: Mapping[str, Sequence[str]], story: Mapping[str, str]
 ) -> dict[str, float]:
-    """Precision@10 (micro and macro), hit@1, and returned and same-story articles per query."""
-    returned = same = hits = 0
-    precisions: list[float] = []
+    """Precision@10 as the field defines it, hit@1, returned per query, the empty share.
+
+    Precision@10 is the query's same-story articles in its top 10, divided by 10 (a short list
+    cannot score high); `precision_of_returned` divides by what was returned instead.
+    """
+    returned = same = hits = empty = 0
     for query, found in results.items():
-        inside = [story.get(item) == story[query] for item in found]
-        returned += len(found)
+        inside = [story.get(item) == story[query] for item in found[:NEIGHBOURS]]
+        returned += len(inside)
         same += sum(inside)
         hits += bool(inside) and inside[0]
-        if found:
-            precisions.append(sum(inside) / len(found))
+        empty += not inside
     queries = max(len(results), 1)
     return {
         "queries": len(results),
         "returned_per_query": returned / queries,
         "same_story_per_query": same / queries,
-        "precision_at_10": same / max(returned, 1),
-        "precision_at_10_macro": mean(precisions) if precisions else 0.0,
+        "precision_at_10": same / (NEIGHBOURS * queries),
+        "precision_of_returned": same / max(returned, 1),
         "hit_at_1": hits / queries,
-        "queries_without_related": len(results) - len(precisions),
+        "empty_share": empty / queries,
     }
 
 

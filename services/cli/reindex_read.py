@@ -10,7 +10,7 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import ValidationError
 
 # The related service's own order of a stored list, reused so both agree.
-from services.related.lists import RelatedLists, cut_relative, ranked_entries
+from services.related.lists import RelatedLists, ranked_entries, shown_entries
 from services.related.store import RelatedStore, decoded
 from services.related.stories import story_document
 from shared.events import ArticleEnriched
@@ -102,7 +102,7 @@ def fingerprint(value: Any) -> int:
 
 def shown(raw: Mapping[str, str], limit: int, ratio: float) -> list[dict[str, Any]]:
     """Return the entries of a stored list that the related service shows, best first."""
-    return cut_relative(ranked_entries(raw)[:limit], ratio)
+    return shown_entries(ranked_entries(raw)[:limit], ratio)
 
 
 def link_fields(links: Links, stored: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -5,10 +5,10 @@ import asyncio
 import structlog
 from faststream import FastStream
 
+from services.related.evidence import SameEvent, load_model
 from services.related.lists import RelatedLists
 from services.related.logic import CandidateQuery
 from services.related.process import RelatedProcessor, Rules
-from services.related.scoring import Weights
 from services.related.settings import DAY_SECONDS, Settings
 from services.related.store import RelatedStore
 from services.related.stories import StoryRules
@@ -23,16 +23,14 @@ SERVICE = "related"
 log = structlog.stdlib.get_logger(__name__)
 
 
-def rules_of(settings: Settings) -> Rules:
-    """Return the scoring and story rules the settings ask for."""
+def rules_of(settings: Settings, model: SameEvent | None = None) -> Rules:
+    """Return the scoring and story rules the settings ask for, with the shipped model."""
+    model = model or load_model()
+    join = settings.story_join_probability
     return Rules(
         query=CandidateQuery(candidates=settings.candidates, window_days=settings.window_days),
-        weights=Weights(),
-        stories=StoryRules(
-            join_score=settings.story_join_score,
-            join_score_long=settings.story_join_score_long,
-            long_words=settings.story_long_words,
-        ),
+        model=model,
+        stories=StoryRules(join_probability=model.join_probability if join is None else join),
         min_score=settings.min_score,
         limit=settings.limit,
         relative_floor=settings.relative_floor,

@@ -6,6 +6,7 @@ from typing import Any
 
 import meilisearch
 
+from services.related.evidence import SameEvent
 from services.related.logic import (
     CandidateQuery,
     candidate_ids,
@@ -17,7 +18,7 @@ from services.related.logic import (
 )
 from services.related.mates import Candidate, unit_vectors
 from services.related.nearest import cosines_in, cosines_with, nearest_of
-from services.related.scoring import Match, Profile, Weights, profile_of_event, profile_of_hit
+from services.related.scoring import Match, Profile, profile_of_event, profile_of_hit
 from services.related.scoring import score_pair as pair
 from services.related.settings import DAY_SECONDS
 from services.related.vectors import Window
@@ -27,12 +28,12 @@ SEARCH_THREADS = 4
 
 
 def score_candidates(
-    event: ArticleEnriched, candidates: list[Candidate], weights: Weights
+    event: ArticleEnriched, candidates: list[Candidate], model: SameEvent
 ) -> list[Match]:
     """Return every candidate scored once, best first."""
     me = profile_of_event(event)
     unique = {profile.id: (profile, cosine) for profile, cosine in candidates}
-    matches = [pair(me, profile, cosine, weights) for profile, cosine in unique.values()]
+    matches = [pair(me, profile, cosine, model) for profile, cosine in unique.values()]
     return sorted(matches, key=lambda m: (-m.score, m.id))
 
 

@@ -108,6 +108,12 @@ def cut_relative(entries: list[dict[str, Any]], ratio: float) -> list[dict[str, 
     return [entry for entry in entries if float(entry["score"]) >= floor]
 
 
+def shown_entries(entries: list[dict[str, Any]], ratio: float) -> list[dict[str, Any]]:
+    """Return what a reader sees of ranked entries: the same story first, then the best scores."""
+    kept = cut_relative(entries, ratio)
+    return sorted(kept, key=lambda e: not e.get("same_story"))  # stable: scores stay in order
+
+
 def entries_of(
     ids: list[str],
     scored: list[list[Match]],
@@ -156,7 +162,7 @@ def index_updates(
     """
     updates = []
     for article_id, entries in lists.items():
-        shown = cut_relative(entries, ratio)
+        shown = shown_entries(entries, ratio)
         if article_id in batch:
             updates.append({"id": article_id, "related": shown, "story_id": story_of[article_id]})
         elif any(entry["id"] in batch for entry in shown):

@@ -15,7 +15,6 @@ them in every search made each search about twice as slow (measured on 30k headl
 """
 
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,20 +24,12 @@ import meilisearch
 
 from services.related.scoring import cosine_of_score
 from services.related.settings import DAY_SECONDS
+from services.related.words import content_words
 from shared import filters
 from shared.events import ArticleEnriched
 from shared.vectors import INDEX_EMBEDDER
 
-RETRIEVED = ["id", "title", "published_ts", "entities", "keywords"]
-_TOKEN = re.compile(r"[^\W_]+")
-# Words that carry no story: they make unrelated headlines look alike.
-STOP_WORDS = frozenset(
-    (
-        "a an the and or of to in on for at by with from as is are was were be been it its "
-        "this that these those after over new says said say will has have had not no but up "
-        "out into about than more"
-    ).split()
-)
+RETRIEVED = ["id", "title", "published_ts", "entities", "keywords", "source"]
 
 
 @dataclass(frozen=True)
@@ -138,11 +129,6 @@ def fetch_candidates(index: meilisearch.index.Index, ids: set[str]) -> dict[str,
     # The raw answer: the SDK's Document wrappers cost more than the fetch itself.
     found = index.http.post(f"indexes/{index.uid}/documents/fetch", body=body)["results"]
     return {str(doc["id"]): doc for doc in found if doc.get("title")}
-
-
-def content_words(text: str) -> frozenset[str]:
-    """Return the lower-cased words of `text` that are not stop words."""
-    return frozenset(w for w in _TOKEN.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS)
 
 
 def title_similarity(a: str, b: str) -> float:

@@ -13,10 +13,11 @@ import meilisearch
 import structlog
 
 from services.related.candidates import CandidateSearch, score_candidates
+from services.related.evidence import SameEvent
 from services.related.lists import RelatedLists, entries_of, index_updates, seed_of
 from services.related.logic import CandidateQuery, wait_until_indexed
 from services.related.mates import batch_mates
-from services.related.scoring import Match, Weights
+from services.related.scoring import Match
 from services.related.settings import DAY_SECONDS
 from services.related.store import RelatedStore, join_of
 from services.related.stories import (
@@ -41,7 +42,7 @@ class Rules:
     """Everything that decides what is related and what is one story."""
 
     query: CandidateQuery
-    weights: Weights
+    model: SameEvent  # the probability of the same event: the related score, and story joins
     stories: StoryRules
     min_score: float
     limit: int
@@ -104,10 +105,9 @@ class RelatedProcessor:
         found = await asyncio.to_thread(self.candidates.search, events, stored)
         window = int(self.rules.query.window_days * DAY_SECONDS)
         mates = batch_mates(events, window, self.rules.query.candidates)
-        weights = self.rules.weights
+        model = self.rules.model
         scored = [
-            score_candidates(e, f + m, weights)
-            for e, f, m in zip(events, found, mates, strict=True)
+            score_candidates(e, f + m, model) for e, f, m in zip(events, found, mates, strict=True)
         ]
         clock.lap("search_s")
         return scored
@@ -129,9 +129,8 @@ class RelatedProcessor:
         """Return the story of every article of the batch and of every candidate."""
         ids = {e.article.id for e in events} | {m.id for ms in scored for m in ms}
         story_of = await self.store.stories_of(ids)
-        centroids = await self.store.centroids(story_of.values())
         arrivals = [arrival_of(e, ms) for e, ms in zip(events, scored, strict=True)]
-        placed = plan_stories(arrivals, story_of, centroids, self.rules.stories)
+        placed = plan_stories(arrivals, story_of, self.rules.stories)
         by_id = {e.article.id: e for e in events}
         joins = [join_of(by_id[a], s) for a, s in placed.items()]
         story_of.update(await self.store.join(joins) if joins else {})

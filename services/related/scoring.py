@@ -1,16 +1,17 @@
-"""How related two articles are: content similarity, shared entities and keywords, time apart.
+"""How related two articles are: the learned probability that they report the same event.
 
 Plain functions, no I/O. The score is symmetric, so the entry an article stores about another
-is the same whichever of the two was processed first, and replays store the same entries.
+is the same whichever of the two was processed first, and replays store the same entries. The
+evidence and its weights are in evidence.py.
 """
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.related.evidence import SameEvent
+from services.related.words import content_words
 from shared.events import ArticleEnriched
 
-HOUR_SECONDS = 3_600
 MAX_SHARED_SHOWN = 3  # shared entities and keywords named in the reasons
 
 
@@ -23,26 +24,14 @@ class Profile:
     published_ts: int
     entities: dict[str, str]  # lower-cased name -> name as written
     keywords: frozenset[str]
-    # Scoring compares every candidate pair: the names' set is built once, not per pair.
+    source: str | None = None
+    # Scoring compares every candidate pair: these sets are built once, not per pair.
     entity_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    words: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entity_keys", frozenset(self.entities))
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How the signals combine; chosen on UCI and ECB+ dev (see bench/related_quality.py)."""
-
-    # Embedding cosine at or below `text_floor` counts as no similarity at all: unrelated news
-    # headlines already sit around 0.2-0.3 with the default embedder.
-    text: float = 0.7
-    text_floor: float = 0.3
-    entities: float = 0.2
-    keywords: float = 0.1
-    # Coverage of one event spreads over a day or two; past that a match counts less.
-    half_life_hours: float = 48.0
-    time_weight: float = 0.3
+        object.__setattr__(self, "words", content_words(self.title))
 
 
 @dataclass(frozen=True)
@@ -65,6 +54,7 @@ def profile_of_event(event: ArticleEnriched) -> Profile:
         published_ts=event.timestamp,
         entities={name.casefold(): name for name in names},
         keywords=frozenset(k.casefold() for k in event.enrichment.keywords),
+        source=event.article.source,
     )
 
 
@@ -77,50 +67,17 @@ def profile_of_hit(hit: dict[str, Any]) -> Profile:
         published_ts=int(hit.get("published_ts") or 0),
         entities={name.casefold(): name for name in names if name},
         keywords=frozenset(str(k).casefold() for k in hit.get("keywords") or []),
+        source=str(hit["source"]) if hit.get("source") else None,
     )
 
 
-def overlap(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
-    """Return the cosine of two sets, |a & b| / sqrt(|a| |b|).
-
-    Chosen over |a & b| / min(|a|, |b|) on ECB+ dev: a headline's one entity inside a long
-    article's thirty said little, and precision rose from 0.89 to 0.91 at the same floor.
-    """
-    if not a or not b:
-        return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
-
-
-def _share(shared: int, a: frozenset[str], b: frozenset[str]) -> float:
-    """Return `overlap(a, b)` when the size of `a & b` is known already."""
-    return shared / math.sqrt(len(a) * len(b)) if shared else 0.0
-
-
-def time_factor(seconds_apart: float, half_life_hours: float, weight: float) -> float:
-    """Return 1 for things published together, halving its distance to 1 - weight per half-life."""
-    decay = math.pow(0.5, abs(seconds_apart) / HOUR_SECONDS / half_life_hours)
-    return 1.0 - weight * (1.0 - decay)
-
-
-def text_score(cosine: float, weights: Weights) -> float:
-    """Return the embedding cosine rescaled so that `text_floor` and below count as 0."""
-    return max(0.0, (cosine - weights.text_floor) / (1.0 - weights.text_floor))
-
-
-def score_pair(a: Profile, b: Profile, cosine: float, weights: Weights) -> Match:
+def score_pair(a: Profile, b: Profile, cosine: float, model: SameEvent) -> Match:
     """Return the match of `b` for `a`; the same score as `a` for `b`."""
     entity_keys = a.entity_keys & b.entity_keys
     keywords = a.keywords & b.keywords
-    content = (
-        weights.text * text_score(cosine, weights)
-        + weights.entities * _share(len(entity_keys), a.entity_keys, b.entity_keys)
-        + weights.keywords * _share(len(keywords), a.keywords, b.keywords)
-    )
-    apart = a.published_ts - b.published_ts
-    score = content * time_factor(apart, weights.half_life_hours, weights.time_weight)
     return Match(
         id=b.id,
-        score=round(min(1.0, score), 4),
+        score=round(model.probability(a, b, cosine), 4),
         similarity=round(cosine, 4),
         shared_entities=_shown_names(a, b, entity_keys) if entity_keys else (),
         shared_keywords=tuple(sorted(keywords)[:MAX_SHARED_SHOWN]) if keywords else (),

@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from services.search.deps import UNAVAILABLE, SearchDeps
 from services.search.entities import entities_router
 from services.search.keys import search_client
+from services.search.links import DAY_SECONDS, ThemeWindow
 from services.search.pages import pages_router
 from services.search.pages_render import STATIC
 from services.search.routes import ops_router, search_router
@@ -37,6 +38,10 @@ def create_app(settings: Settings) -> FastAPI:
         redis=create_redis(settings),
         streams=Streams(settings.namespace),
         snippet_words=settings.snippet_words,
+        theme_window=ThemeWindow(
+            before_s=int(settings.theme_before_days * DAY_SECONDS),
+            after_s=int(settings.theme_after_days * DAY_SECONDS),
+        ),
     )
 
     @asynccontextmanager

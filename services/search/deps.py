@@ -12,6 +12,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from meilisearch.index import Index
 from redis.asyncio import Redis
 
+from services.search.links import DEFAULT_WINDOW, ThemeWindow
 from shared.embeddings import Embedder
 from shared.indexes import stories_index_uid
 from shared.search_client import SearchAnswerError, SearchHttp
@@ -37,6 +38,7 @@ class SearchDeps:
     streams: Streams
     snippet_words: int
     embedder: Embedder | None = None
+    theme_window: ThemeWindow = DEFAULT_WINDOW
     _client: meilisearch.Client | None = None
     _http: SearchHttp | None = None
 

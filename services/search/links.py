@@ -1,5 +1,6 @@
 """Related articles and "More on theme" requests and responses as plain functions: no I/O."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from services.search import paging
@@ -9,9 +10,8 @@ from shared import filters
 DISPLAY = ["id", "title", "url", "source", "published_at"]
 # Of the article itself: what each list is built from.
 RELATED_SOURCE = ["id", "title", "related"]
-THEME_SOURCE = ["id", "title", "published_ts", "primary_theme", "story_id"]
-# An archive page shows what was on theme then: up to a week after the article, not today's.
-THEME_HORIZON_SECONDS = 7 * 86_400
+THEME_SOURCE = ["id", "title", "published_ts", "primary_theme", "theme_scores", "story_id"]
+DAY_SECONDS = 86_400
 # The related service stores up to RELATED_LIMIT (10, at most 50); never read more than this.
 MAX_STORED = 100
 
@@ -55,15 +55,40 @@ def related_articles(
     return related[:limit]
 
 
-def more_on_theme_request(article: dict[str, Any], limit: int) -> dict[str, Any] | None:
-    """Return the search for the newest article per story on the article's theme, or None."""
-    theme = article.get("primary_theme")
-    if not theme:
+@dataclass(frozen=True)
+class ThemeWindow:
+    """How long before and after an article "More on theme" looks (archive pages stay on then)."""
+
+    before_s: int = 14 * DAY_SECONDS
+    after_s: int = DAY_SECONDS
+
+
+DEFAULT_WINDOW = ThemeWindow()
+
+
+def top_themes(article: dict[str, Any]) -> list[str]:
+    """Return the article's top-level themes, best first; its primary theme when none is scored."""
+    scored = [
+        str(t["slug"])
+        for t in article.get("theme_scores") or []
+        if isinstance(t, dict) and t.get("level") == 1 and t.get("slug")
+    ]
+    primary = article.get("primary_theme")
+    return scored or ([str(primary)] if primary else [])
+
+
+def more_on_theme_request(
+    article: dict[str, Any], limit: int, window: ThemeWindow = DEFAULT_WINDOW
+) -> dict[str, Any] | None:
+    """Return the search for the newest article per story on the article's themes, or None."""
+    tops = top_themes(article)
+    if not tops:
         return None
-    clauses = [filters.equals("primary_theme", theme), filters.not_equals("id", article["id"])]
+    clauses = [filters.any_of("themes", tops), filters.not_equals("id", article["id"])]
     published = article.get("published_ts")
     if isinstance(published, int):
-        clauses.append(filters.at_most("published_ts", published + THEME_HORIZON_SECONDS))
+        clauses.append(filters.at_least("published_ts", published - window.before_s))
+        clauses.append(filters.at_most("published_ts", published + window.after_s))
     return {
         "filter": filters.all_of(clauses),
         # One article per story; articles without a story yet are each kept (checked on 1.21).
@@ -74,8 +99,21 @@ def more_on_theme_request(article: dict[str, Any], limit: int) -> dict[str, Any]
     }
 
 
-def theme_articles(hits: list[dict[str, Any]], story_id: str | None) -> list[ThemeArticle]:
-    """Return the theme list, marking the article's own story."""
+def story_sizes_request(story_ids: list[str]) -> dict[str, Any]:
+    """Return the search for the size and outlets of each of `story_ids` in the stories index."""
+    return {
+        "filter": filters.any_of("id", story_ids),
+        "limit": len(story_ids),
+        "attributesToRetrieve": ["id", "article_count", "sources"],
+    }
+
+
+def theme_articles(
+    hits: list[dict[str, Any]],
+    story_id: str | None,
+    stories: dict[str, dict[str, Any]] | None = None,
+) -> list[ThemeArticle]:
+    """Return the theme list, marking the article's own story, with each story's size."""
     items = []
     for hit in hits:
         fields = link_fields(hit)
@@ -83,7 +121,17 @@ def theme_articles(hits: list[dict[str, Any]], story_id: str | None) -> list[The
             continue
         hit_story = hit.get("story_id")
         same = story_id is not None and hit_story == story_id
-        items.append(ThemeArticle(**fields, story_id=hit_story, same_story=same))
+        known = (stories or {}).get(hit_story or "", {})
+        outlets = sorted(set(known.get("sources") or []) - {fields.get("source")})
+        items.append(
+            ThemeArticle(
+                **fields,
+                story_id=hit_story,
+                same_story=same,
+                story_size=max(int(known.get("article_count") or 1), 1),
+                other_sources=outlets,
+            )
+        )
     return items
 
 

@@ -8,12 +8,9 @@ from services.search import paging
 from services.search.deps import SearchDeps, meili_errors
 from services.search.links import (
     MAX_STORED,
-    THEME_SOURCE,
     article_links,
     display_request,
-    more_on_theme_request,
     related_articles,
-    theme_articles,
 )
 from services.search.logic import article_view, facet_counts, search_request, stored_related, to_hit
 from services.search.routes import article_document
@@ -26,6 +23,7 @@ from services.search.schemas import (
     ThemeArticle,
 )
 from services.search.stories import STORIES_MISSING, story_document
+from services.search.stories import more_on_theme as theme_list
 from services.search.story_logic import stories_request, story_articles_request, to_story
 from services.search.themes import theme_articles_request
 
@@ -62,13 +60,7 @@ def article(deps: SearchDeps, article_id: str) -> ArticleView:
 
 def more_on_theme(deps: SearchDeps, article_id: str) -> list[ThemeArticle]:
     """Return the "More on theme" list of an article, as /articles/{id}/more-on-theme does."""
-    document = article_document(deps, article_id, THEME_SOURCE)
-    request = more_on_theme_request(document, SIDE_LIMIT)
-    if request is None:
-        return []
-    with meili_errors():
-        hits = deps.articles.search("", request)["hits"]
-    return theme_articles(hits, document.get("story_id"))
+    return theme_list(deps, article_id, SIDE_LIMIT).items
 
 
 def same_story(deps: SearchDeps, view: ArticleView) -> list[ArticleLink]:

@@ -103,14 +103,16 @@ class RelatedResult(BaseModel):
 
 
 class ThemeArticle(ArticleLink):
-    """The newest article of one story on a theme."""
+    """The newest article of one story on a theme, with the story's size and other outlets."""
 
     story_id: str | None = None
     same_story: bool = False
+    story_size: int = 1
+    other_sources: list[str] = Field(default_factory=list)
 
 
 class MoreOnTheme(BaseModel):
-    """Recent stories on an article's primary theme, newest first (none without a theme)."""
+    """Stories on an article's themes around its time, newest first (none without a theme)."""
 
     theme: str | None
     items: list[ThemeArticle]

@@ -18,6 +18,9 @@ class Settings(HttpServiceSettings):
     # missing) with the master key at start-up, after which the master key is not used again.
     meili_search_key: SecretStr | None = Field(default=None, validation_alias="MEILI_SEARCH_KEY")
     meili_key: SecretStr | None = Field(default=None, validation_alias="MEILI_MASTER_KEY")
+    # "More on theme" shows stories from this long before an article to this long after it.
+    theme_before_days: float = Field(default=14.0, gt=0, le=365)
+    theme_after_days: float = Field(default=1.0, ge=0, le=365)
     # Hybrid search embeds queries with the articles' model, loaded at start-up (~200 MB).
     semantic: bool = True
 

@@ -15,6 +15,7 @@ from services.search.links import (
     display_request,
     more_on_theme_request,
     related_articles,
+    story_sizes_request,
     theme_articles,
 )
 from services.search.logic import stored_related
@@ -49,20 +50,45 @@ def links_router(deps: SearchDeps) -> APIRouter:
         return RelatedResult(related=related_articles(links, hits, limit))
 
     @router.get("/articles/{article_id}/more-on-theme", responses=NOT_FOUND)
-    def more_on_theme(
+    def get_more_on_theme(
         article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
     ) -> MoreOnTheme:
-        """Recent stories on the article's primary theme, up to a week after it, newest first."""
-        article = article_document(deps, article_id, THEME_SOURCE)
-        request = more_on_theme_request(article, limit)
-        if request is None:
-            return MoreOnTheme(theme=None, items=[])
-        with meili_errors():
-            hits = deps.articles.search("", request)["hits"]
-        items = theme_articles(hits, article.get("story_id"))
-        return MoreOnTheme(theme=article["primary_theme"], items=items)
+        """Stories on the article's themes, newest first, one article per story with its size.
+
+        From two weeks before the article to a day after it (settings), so an archive page
+        shows what was on theme then; each item names its story's other outlets.
+        """
+        return more_on_theme(deps, article_id, limit)
 
     return router
+
+
+def more_on_theme(deps: SearchDeps, article_id: str, limit: int) -> MoreOnTheme:
+    """Return an article's "More on theme" list (the JSON route and the article page)."""
+    article = article_document(deps, article_id, THEME_SOURCE)
+    request = more_on_theme_request(article, limit, deps.theme_window)
+    if request is None:
+        return MoreOnTheme(theme=None, items=[])
+    with meili_errors():
+        hits = deps.articles.search("", request)["hits"]
+    return MoreOnTheme(
+        theme=article.get("primary_theme"),
+        items=theme_articles(hits, article.get("story_id"), _stories_of(deps, hits)),
+    )
+
+
+def _stories_of(deps: SearchDeps, hits: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return the stories-index documents of the hits' stories; none before the index exists."""
+    ids = sorted({str(hit["story_id"]) for hit in hits if hit.get("story_id")})
+    if not ids:
+        return {}
+    try:
+        found = deps.stories.search("", story_sizes_request(ids))["hits"]
+    except MeilisearchApiError as exc:
+        if exc.code != "index_not_found":
+            raise
+        return {}
+    return {str(doc["id"]): doc for doc in found}
 
 
 def story_document(deps: SearchDeps, story_id: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from deploy.native.servers import free_port
 from deploy.native.stack import start_stack
-from tests.e2e.test_services import STORY, wait_idle
+from tests.e2e.pipeline import wait_idle
+from tests.e2e.test_services import STORY
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

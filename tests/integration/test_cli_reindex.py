@@ -164,8 +164,8 @@ def test_reindex_rebuilds_both_indexes_and_swaps_them_in(
     assert first["people"] == ["Janet Yellen"]
     assert first["_vectors"]["article"]["embeddings"][0][1] == 1.0
     assert docs[hx(2)]["title"] == "Second title"  # the last event of an article wins
-    # Shown as the related service shows them: 3 scores under 0.8 of the best.
-    assert [(e["id"], e["score"]) for e in first["related"]] == [(hx(2), 0.9)]
+    # Shown as the related service shows them: every entry, best first (no relative floor).
+    assert [(e["id"], e["score"]) for e in first["related"]] == [(hx(2), 0.9), (hx(3), 0.5)]
     assert [e["id"] for e in docs[hx(3)]["related"]] == [hx(1)]
     assert {docs[hx(n)]["story_id"] for n in (1, 2, 3)} == {hx(1)}
     assert docs[hx(4)]["related"][0]["id"] == hx(9)  # expired in Redis: the live copy kept

@@ -37,7 +37,9 @@ def article(
     }
 
 
-def story(n: int, count: int, last_day: int, themes: list[str]) -> dict[str, Any]:
+def story(
+    n: int, count: int, last_day: int, themes: list[str], sources: tuple[str, ...] = ("AP",)
+) -> dict[str, Any]:
     return {
         "id": hx(n),
         "title": f"Story {n}",
@@ -46,7 +48,7 @@ def story(n: int, count: int, last_day: int, themes: list[str]) -> dict[str, Any
         "first_seen": "2014-03-09T21:20:00Z",
         "last_seen": None,
         "article_count": count,
-        "sources": ["AP"],
+        "sources": list(sources),
         "primary_theme": themes[0],
         "themes": themes,
     }
@@ -71,15 +73,17 @@ ARTICLES = [
     article(2, 24, ECON, 1),
     article(3, 48, ECON, 1),
     article(4, 24, ECON, 4),
-    article(5, 72, ECON, 4),
-    article(6, 60, ECON, None),  # no story yet: still listed
-    article(7, 20 * 24, ECON, 7),  # beyond a week after article 2
+    article(5, 40, ECON, 4),
+    article(6, 36, ECON, None),  # no story yet: still listed
+    article(7, 20 * 24, ECON, 7),  # more than a day after article 2
+    article(13, 19 * 24, ECON, 13),
+    article(14, -15 * 24, ECON, 14),  # more than two weeks before article 2
     article(8, 24, SPORT, 8),
     article(9, 24, None, None),
     {"id": hx(11), "story_id": hx(1), "related": [], "_vectors": {"article": None}},
 ]
 STORIES = [
-    story(1, 3, 2, [ECON]),
+    story(1, 3, 2, [ECON], ("AP", "Reuters")),
     story(4, 2, 3, [ECON, "economy"]),
     story(7, 1, 20, [ECON]),
     story(8, 1, 1, [SPORT]),
@@ -136,12 +140,18 @@ def test_more_on_theme_one_per_story_newest_first_without_itself(api: TestClient
     body = ok(api.get(f"/articles/{hx(2)}/more-on-theme"))
     assert body["theme"] == ECON
     items = body["items"]
-    # Story 1's newest other article is 3; 6 has no story; 7 came more than a week later.
-    assert numbers(items) == [5, 6, 3]
+    # Two weeks before to a day after: not 7 (20 days on), not 14 (15 days before), nor 13.
+    # Story 1's newest other article is 3, story 4's is 5; 6 has no story yet.
+    assert numbers(items) == [3, 5, 6]
     assert [(i["story_id"], i["same_story"]) for i in items] == [
+        (hx(1), True),
         (hx(4), False),
         (None, False),
-        (hx(1), True),
+    ]
+    assert [(i["story_size"], i["other_sources"]) for i in items] == [
+        (3, ["Reuters"]),
+        (2, []),
+        (1, []),
     ]
     assert set(items[0]) == {
         "id",
@@ -151,15 +161,15 @@ def test_more_on_theme_one_per_story_newest_first_without_itself(api: TestClient
         "published_at",
         "story_id",
         "same_story",
+        "story_size",
+        "other_sources",
     }
     limited = ok(api.get(f"/articles/{hx(2)}/more-on-theme", params={"limit": 2}))["items"]
-    assert numbers(limited) == [5, 6]
+    assert numbers(limited) == [3, 5]
 
 
 def test_more_on_theme_later_article_and_no_theme(api: TestClient) -> None:
-    later = ok(api.get(f"/articles/{hx(7)}/more-on-theme"))["items"]
-    assert numbers(later) == [5, 6, 3]
-    assert not any(item["same_story"] for item in later)
+    assert numbers(ok(api.get(f"/articles/{hx(7)}/more-on-theme"))["items"]) == [13]
     assert ok(api.get(f"/articles/{hx(8)}/more-on-theme")) == {"theme": SPORT, "items": []}
     assert ok(api.get(f"/articles/{hx(9)}/more-on-theme")) == {"theme": None, "items": []}
 

@@ -6,12 +6,12 @@ import pytest
 from services.related.logic import (
     CandidateQuery,
     candidate_ids,
-    content_words,
     first_queries,
     similarities,
     stored_vector,
     title_similarity,
 )
+from services.related.words import content_words
 from shared.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, tzinfo=UTC)

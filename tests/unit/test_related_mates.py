@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.related.lists import cut_relative, index_updates
+from services.related.lists import cut_relative, index_updates, shown_entries
 from services.related.mates import batch_mates
 from services.related.nearest import cosines_with
 from shared.events import Article, ArticleEnriched, Enrichment
@@ -41,6 +41,17 @@ def test_entries_well_below_the_best_are_not_shown() -> None:
     assert [e["id"] for e in cut_relative(entries, 0.8)] == ["a", "b"]
     assert cut_relative([], 0.8) == []
     assert cut_relative(entries, 0.0) == entries
+
+
+def test_a_reader_sees_the_same_story_first_then_the_best_scores() -> None:
+    entries = [
+        {"id": "a", "score": 0.9},
+        {"id": "b", "score": 0.6, "same_story": True},
+        {"id": "c", "score": 0.5},
+        {"id": "d", "score": 0.4, "same_story": True},
+    ]
+    assert [e["id"] for e in shown_entries(entries, 0.0)] == ["b", "d", "a", "c"]
+    assert [e["id"] for e in shown_entries(entries, 0.6)] == ["b", "a"]
 
 
 def test_older_articles_are_updated_only_when_the_batch_changed_what_they_show() -> None:

@@ -1,19 +1,16 @@
 import pytest
 
+from services.related.evidence import load_model
 from services.related.scoring import (
     Match,
     Profile,
-    Weights,
     cosine_of_score,
-    overlap,
     profile_of_hit,
     reasons,
     score_pair,
-    text_score,
-    time_factor,
 )
 
-W = Weights()
+MODEL = load_model()
 HOUR = 3_600
 
 
@@ -32,39 +29,29 @@ def profile(
 def test_the_score_is_symmetric_so_both_lists_agree() -> None:
     a = profile("a", 0, ("Russia", "Syria", "Tartous"), ("port", "withdrawal"))
     b = profile("b", 30 * HOUR, ("Syria", "Russia"), ("port",))
-    assert score_pair(a, b, 0.7, W).score == score_pair(b, a, 0.7, W).score
-    assert score_pair(a, b, 0.7, W).shared_entities == ("Russia", "Syria")
+    assert score_pair(a, b, 0.7, MODEL).score == score_pair(b, a, 0.7, MODEL).score
+    assert score_pair(a, b, 0.7, MODEL).shared_entities == ("Russia", "Syria")
 
 
-def test_shared_entities_and_keywords_raise_the_score() -> None:
-    plain = score_pair(profile("a"), profile("b"), 0.6, W).score
+def test_shared_entities_raise_the_score() -> None:
+    a_names, b_names = ("Fed", "Senate", "Yellen"), ("ECB", "Draghi")
+    plain = score_pair(profile("a", entities=a_names), profile("b", entities=b_names), 0.6, MODEL)
     named = score_pair(
-        profile("a", entities=("Yellen",)), profile("b", entities=("yellen",)), 0.6, W
+        profile("a", entities=a_names), profile("b", entities=(*b_names, "yellen")), 0.6, MODEL
     )
-    assert named.score == pytest.approx(plain + W.entities, abs=1e-4)  # one of one shared
+    assert named.score > plain.score
     assert named.shared_entities == ("Yellen",)
 
 
-def test_time_apart_lowers_the_score_to_a_floor() -> None:
-    together = score_pair(profile("a"), profile("b"), 0.9, W).score
-    two_days = score_pair(profile("a"), profile("b", 48 * HOUR), 0.9, W).score
-    assert two_days == pytest.approx(together * (1 - W.time_weight / 2), abs=1e-4)
-    assert time_factor(10**9, 48, 0.3) == pytest.approx(0.7)
-    assert time_factor(0, 48, 0.3) == 1.0
+def test_headlines_hours_apart_are_less_likely_one_event() -> None:
+    together = score_pair(profile("a"), profile("b"), 0.9, MODEL).score
+    two_days = score_pair(profile("a"), profile("b", 48 * HOUR), 0.9, MODEL).score
+    assert two_days < together
 
 
-def test_similarity_below_the_floor_counts_as_nothing() -> None:
-    assert text_score(W.text_floor, W) == 0.0
-    assert text_score(0.0, W) == 0.0
-    assert text_score(1.0, W) == 1.0
-    assert score_pair(profile("a"), profile("b"), 0.1, W).score == 0.0
-
-
-def test_overlap_is_the_cosine_of_the_sets() -> None:
-    assert overlap(frozenset("ab"), frozenset("abcd")) == pytest.approx(2 / 8**0.5)
-    assert overlap(frozenset("ab"), frozenset("ab")) == 1.0
-    assert overlap(frozenset("ab"), frozenset("bc")) == 0.5
-    assert overlap(frozenset(), frozenset("a")) == 0.0
+def test_the_score_is_a_probability() -> None:
+    for cosine in (-1.0, 0.0, 0.5, 1.0):
+        assert 0.0 <= score_pair(profile("a"), profile("b"), cosine, MODEL).score <= 1.0
 
 
 def test_reasons_say_same_story_shared_names_and_similar_text() -> None:

@@ -1,9 +1,10 @@
 from services.search.links import (
-    THEME_HORIZON_SECONDS,
+    ThemeWindow,
     display_request,
     more_on_theme_request,
     related_articles,
     theme_articles,
+    top_themes,
 )
 from services.search.logic import article_view, stored_related
 from services.search.schemas import RelatedLink
@@ -65,17 +66,31 @@ def test_related_keeps_the_stored_order_drops_the_gone_and_ignores_stored_titles
 
 
 def test_more_on_theme_request() -> None:
-    article = {"id": A, "primary_theme": "sport", "published_ts": 1_000}
-    request = more_on_theme_request(article, 5)
+    article = {"id": A, "primary_theme": "sport", "published_ts": 100_000}
+    request = more_on_theme_request(article, 5, ThemeWindow(before_s=50_000, after_s=600))
     assert request is not None
     assert request["filter"] == (
-        f'(primary_theme = "sport") AND (id != "{A}") '
-        f"AND (published_ts <= {1_000 + THEME_HORIZON_SECONDS})"
+        f'(themes IN ["sport"]) AND (id != "{A}") '
+        "AND (published_ts >= 50000) AND (published_ts <= 100600)"
     )
     assert request["distinct"] == "story_id"
     assert request["sort"] == ["published_ts:desc"]
     assert request["limit"] == 5
     assert "story_id" in request["attributesToRetrieve"]
+
+
+def test_more_on_theme_matches_every_top_level_theme_of_the_article() -> None:
+    scores = [
+        {"slug": "politics", "level": 1},
+        {"slug": "conflict", "level": 1},
+        {"slug": "war", "level": 2},
+        "junk",
+    ]
+    article = {"id": A, "primary_theme": "politics", "theme_scores": scores}
+    assert top_themes(article) == ["politics", "conflict"]
+    request = more_on_theme_request(article, 5)
+    assert request is not None
+    assert request["filter"].startswith('(themes IN ["politics", "conflict"])')
 
 
 def test_more_on_theme_without_a_theme_or_a_time() -> None:
@@ -90,16 +105,18 @@ def test_a_stored_theme_never_becomes_filter_syntax() -> None:
     request = more_on_theme_request({"id": INJECTION, "primary_theme": INJECTION}, 5)
     assert request is not None
     assert request["filter"] == (
-        '(primary_theme = "x\\" OR source = \\"y") AND (id != "x\\" OR source = \\"y")'
+        '(themes IN ["x\\" OR source = \\"y"]) AND (id != "x\\" OR source = \\"y")'
     )
 
 
-def test_theme_articles_mark_the_article_own_story() -> None:
+def test_theme_articles_mark_the_article_own_story_with_its_size_and_outlets() -> None:
     hits = [hit(B, story_id="s1"), hit(C, story_id="s2"), hit(A, story_id=None), hit(A, "")]
-    items = theme_articles(hits, "s1")
-    assert [(i.id, i.story_id, i.same_story) for i in items] == [
-        (B, "s1", True),
-        (C, "s2", False),
-        (A, None, False),
+    stories = {"s1": {"id": "s1", "article_count": 4, "sources": ["AP", "BBC", "Reuters"]}}
+    items = theme_articles(hits, "s1", stories)
+    assert [(i.id, i.story_id, i.same_story, i.story_size) for i in items] == [
+        (B, "s1", True, 4),
+        (C, "s2", False, 1),
+        (A, None, False, 1),
     ]
+    assert items[0].other_sources == ["BBC", "Reuters"]
     assert not any(i.same_story for i in theme_articles(hits, None))
