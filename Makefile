@@ -12,7 +12,7 @@ help:
 	@echo "make test   lint, then unit, integration and e2e tests against real servers"
 	@echo "make bench DATA=../shared/data   every figure of the README's Benchmarks, in one run"
 	@echo "make train-stories DATA=../shared/data   re-learn the related service's same-event model"
-	@echo "make train-themes DATA=../shared/data   re-learn the enricher's theme models (about 2 min)"
+	@echo "make train-themes DATA=../shared/data   re-learn the enricher's theme models (about 3 min)"
 	@echo "make lint | fmt | unit | integration | e2e | slow | chromium | clean"
 
 $(STAMP): pyproject.toml deploy/requirements-nodeps.txt

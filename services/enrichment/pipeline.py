@@ -19,6 +19,7 @@ from services.enrichment.steps import (
     keyword_text,
 )
 from services.enrichment.steps import language_text as language_input
+from services.enrichment.theme_model import load_theme_model
 from services.enrichment.themes import ThemeClassifier, ThemeRules
 from shared.embeddings import Embedder, load_embedder
 from shared.events import ArticleEnriched, ArticleIngested, Enrichment, EntityMention
@@ -47,7 +48,7 @@ def load_models(embedder_name: str, rules: ThemeRules) -> Models:
         entities=EntityExtractor(),
         keywords=KeywordExtractor(),
         embedder=embedder,
-        themes=ThemeClassifier(embedder, load_taxonomy(), rules),
+        themes=ThemeClassifier(embedder, load_taxonomy(), rules, load_theme_model(embedder.name)),
     )
 
 

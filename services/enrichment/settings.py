@@ -4,8 +4,6 @@ from pydantic_settings import SettingsConfigDict
 from services.enrichment.themes import ThemeRules
 from shared.settings import MetricsPort, WorkerSettings
 
-DEFAULT_RULES = ThemeRules()
-
 
 class Settings(WorkerSettings):
     """Enrichment worker settings (env prefix ENRICHMENT_)."""
@@ -15,10 +13,14 @@ class Settings(WorkerSettings):
     # Models run on whole batches (nlp.pipe, batched embedding): larger is faster, to a point.
     batch_size: int = Field(default=64, ge=1, le=1000)
     metrics_port: MetricsPort = 9101
-    theme_min_score: float = Field(default=DEFAULT_RULES.min_score, ge=-1, le=1)
-    theme_margin: float = Field(default=DEFAULT_RULES.margin, ge=0, le=2)
+    # Calibrated probabilities; unset, the floors the shipped theme model was calibrated with.
+    theme_min_probability: float | None = Field(default=None, ge=0, le=1)
+    theme_second_min_probability: float | None = Field(default=None, ge=0, le=1)
 
     @property
     def theme_rules(self) -> ThemeRules:
         """The theme assignment rules these settings describe."""
-        return ThemeRules(min_score=self.theme_min_score, margin=self.theme_margin)
+        return ThemeRules(
+            min_probability=self.theme_min_probability,
+            second_min_probability=self.theme_second_min_probability,
+        )

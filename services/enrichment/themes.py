@@ -1,10 +1,9 @@
-"""Zero-shot themes: articles against IPTC Media Topics names and definitions, by embedding.
+"""Themes: a trained, calibrated classifier picks top-level IPTC topics; cosine picks sub-topics.
 
-Each topic of levels 1 to 3 is embedded once, as "name (top-level name): definition". An
-article's score for a top-level topic is the mean of its three best cosines with topics under
-it (one stray match counts less than three agreeing ones); the best top-level topics above a
-floor are kept, each with its most specific best-matching topic below it. Both choices were
-picked on HuffPost dev (`python -m bench.enrichment_quality`): top-1 0.448 -> 0.481 (USE).
+The top-level topics come from `ThemeModel` (logistic regression on the article vector, trained
+by `train_themes`), scored by calibrated probability. Under each kept top-level topic, the most
+specific topic is the level 2-3 IPTC topic whose "name (top-level name): definition" embedding
+is nearest the article (zero-shot: there are no labels at that depth), scored by cosine.
 """
 
 from collections.abc import Sequence
@@ -14,10 +13,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from services.enrichment.theme_model import NO_THEME, ThemeModel
 from shared.themes import Taxonomy, ThemeScore, Topic
 
 Vectors = npt.NDArray[np.float32]
-AGREEING = 3  # a top-level score is the mean of this many best matches under it
 
 
 class TextEmbedder(Protocol):
@@ -30,58 +29,76 @@ class TextEmbedder(Protocol):
 
 @dataclass(frozen=True)
 class ThemeRules:
-    """When a theme is assigned."""
+    """When a theme is assigned; None takes the floor the model was calibrated with."""
 
-    # Below this nothing matches well enough: no theme. With USE on HuffPost dev, 0.20 keeps 73%
-    # of articles (top-1 0.58 among them) and none of ten junk texts; 0.18 keeps 83% (0.54).
-    min_score: float = 0.20
-    margin: float = 0.03  # a second top-level theme only if this close to the best
+    min_probability: float | None = None  # no theme below this calibrated probability
+    second_min_probability: float | None = None  # a second top-level theme from this one
     max_top: int = 2
+    # A sub-topic below this cosine is a guess: the top-level theme stands alone (USE).
+    specific_min_cosine: float = 0.20
 
 
 class ThemeClassifier:
     """Assigns themes to article vectors; topic vectors are computed once, at start-up."""
 
-    def __init__(self, embedder: TextEmbedder, taxonomy: Taxonomy, rules: ThemeRules) -> None:
+    def __init__(
+        self, embedder: TextEmbedder, taxonomy: Taxonomy, rules: ThemeRules, model: ThemeModel
+    ) -> None:
         self.rules = rules
+        self.model = model
         self.topics = taxonomy.topics
-        self.tops = taxonomy.top_level()
+        by_slug = {t.slug: t for t in taxonomy.top_level()}
+        self.tops = tuple(by_slug[c] for c in model.classes if c != NO_THEME)
+        self._top_columns = np.array([model.classes.index(t.slug) for t in self.tops])
         names = {t.id: t.name for t in self.tops}
         self.matrix = embedder.embed(
             [f"{t.name} ({names[t.top]}): {t.definition}" for t in self.topics]
         )
         top_ids = [t.id for t in self.tops]
         self._top_of = np.array([top_ids.index(t.top) for t in self.topics])
-        self._members = [np.flatnonzero(self._top_of == k) for k in range(len(self.tops))]
         self._deep = np.array([t.level > 1 for t in self.topics])
         self._slug_of_top = {t.id: t.slug for t in self.tops}
 
+    @property
+    def floors(self) -> tuple[float, float]:
+        """The first- and second-theme floors in force (rules, else the model's own)."""
+        first, second = self.rules.min_probability, self.rules.second_min_probability
+        return (
+            self.model.min_probability if first is None else first,
+            self.model.second_min_probability if second is None else second,
+        )
+
+    def top_probabilities(self, vectors: Vectors) -> Vectors:
+        """Return each vector's calibrated probability of every top-level topic (`tops`)."""
+        probs: Vectors = self.model.probabilities(vectors)[:, self._top_columns]
+        return probs
+
     def classify(self, vectors: Vectors) -> list[list[ThemeScore]]:
         """Return, per article vector, its themes: top-level ones first, then specific ones."""
-        scores = vectors @ self.matrix.T
-        return [self._themes(row) for row in scores]
+        probs = self.top_probabilities(vectors)
+        cosines = vectors @ self.matrix.T
+        return [self._themes(p, c) for p, c in zip(probs, cosines, strict=True)]
 
-    def _themes(self, row: npt.NDArray[np.float32]) -> list[ThemeScore]:
-        per_top = np.array([np.sort(row[members])[-AGREEING:].mean() for members in self._members])
-        order = np.argsort(-per_top)[: self.rules.max_top]
-        best = per_top[order[0]]
-        kept = [
-            i
-            for i in order
-            if per_top[i] >= self.rules.min_score and per_top[i] >= best - self.rules.margin
-        ]
-        tops = [self._score(self.tops[i], float(per_top[i])) for i in kept]
-        specific = [s for i in kept if (s := self._most_specific(row, i)) is not None]
+    def _themes(self, probs: Vectors, cosines: Vectors) -> list[ThemeScore]:
+        first, second = self.floors
+        order = np.argsort(-probs, kind="stable")[: self.rules.max_top]
+        kept: list[int] = []
+        for i in order:
+            if probs[i] < (second if kept else first):
+                break
+            kept.append(int(i))
+        tops = [self._score(self.tops[i], float(probs[i])) for i in kept]
+        specific = [s for i in kept if (s := self._most_specific(cosines, i)) is not None]
         return tops + specific
 
-    def _most_specific(self, row: npt.NDArray[np.float32], top_index: int) -> ThemeScore | None:
+    def _most_specific(self, cosines: Vectors, top_index: int) -> ThemeScore | None:
         below = np.flatnonzero((self._top_of == top_index) & self._deep)
         if below.size == 0:
             return None
-        best = below[np.argmax(row[below])]
-        if row[best] < self.rules.min_score:
+        best = below[np.argmax(cosines[below])]
+        if cosines[best] < self.rules.specific_min_cosine:
             return None
-        return self._score(self.topics[best], float(row[best]))
+        return self._score(self.topics[best], float(cosines[best]))
 
     def _score(self, topic: Topic, score: float) -> ThemeScore:
         return ThemeScore(

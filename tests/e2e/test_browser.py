@@ -29,7 +29,7 @@ EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 EVIL_TITLE = 'Rates & "quotes": is 1 < 2 in the bond markets'
 ARTICLES = [
     *[
-        {"title": title, "source": f"Outlet {n}", "published_at": f"2014-03-1{n}T10:00:00Z"}
+        {"title": title, "source": f"Outlet {n}", "published_at": f"2014-03-10T1{n}:00:00Z"}
         for n, title in enumerate(STORY)
     ],
     {

@@ -10,6 +10,8 @@ from deploy.native.stack import Stack
 from tests.e2e.pipeline import wait_idle
 from tests.fixtures.metrics import sample
 
+# One event, three outlets, one morning: headlines a day or more apart start stories of their
+# own (services/related/models/README.md).
 STORY = [
     "Malaysia Airlines MH370: search widens to Indian Ocean",
     "MH370 search moves to Indian Ocean as Malaysia widens hunt",
@@ -35,7 +37,7 @@ def test_articles_flow_from_ingest_to_search_and_related(
     assert single.status_code == 202
     article_id = single.json()["id"]
     batch = [
-        {"title": title, "source": f"Outlet {n}", "published_at": f"2014-03-1{n}T10:00:00Z"}
+        {"title": title, "source": f"Outlet {n}", "published_at": f"2014-03-10T1{n}:00:00Z"}
         for n, title in enumerate(STORY)
     ]
     results = ingest.post("/articles/batch", json=batch).json()["results"]
