@@ -1,23 +1,26 @@
-"""Related-articles and story quality of the whole pipeline, against a TF-IDF reference (issue 4).
+"""Related-articles and story quality of the whole pipeline, against a TF-IDF reference.
 
     .venv/bin/python -m bench.related_quality uci ../shared/data [--size 30000] [--queries 500] \
         [--seed 1] [--dump PATH] [--json PATH]
     .venv/bin/python -m bench.related_quality ecb ../shared/data [--distractors 20000] [...]
 
-`uci`: whole UCI dev stories, drawn (seeded) per category so the category shares match the
-file, until at least `--size` headlines. `ecb`: every ECB+ dev article (title and body), dated
-uniformly (seeded) within two days in the middle of `--distractors` contiguous UCI rows.
+`uci-window`: `--size` contiguous UCI dev rows (every story of a stretch of time, at the file's
+density) from a seeded offset in the file's newest 30% (or `--offset`); `uci-half`: every other
+story (seeded, whole stories) of such a stretch, about `--size` rows; `uci`: whole stories drawn
+per category from the whole file, until at least `--size` headlines. `ecb`: every ECB+ dev
+article (title and body), dated uniformly (seeded) within two days in the middle of
+`--distractors` contiguous UCI rows; B-cubed also over the even (held-out) topics alone.
 
 Starts Redis, Meilisearch and the services as `make run` does, in a temporary directory
 on free ports; ingests the articles, labels stripped, through POST /articles/batch; waits on
 GET /pipeline until idle; asks GET /articles/{id}/related?limit=10 for a seeded sample of
 articles whose story has at least three ingested members (ECB+ articles only in `ecb`); reads
-every article's story_id through GET /articles/{id}. Reports precision@10 (share of returned
-articles in the query's story), hit@1, and B-cubed precision, recall and F1 of story_id against
-the labels, next to the reference computed in the same run over the same articles and queries:
-TF-IDF cosine (word 1-2-grams, sublinear tf, English stop words), over all articles and within
-three days either side. Targets: precision@10 at least 0.05 above the better reference; story
-B-cubed F1 at least 0.85 on UCI dev.
+every article's story_id through GET /articles/{id}. Reports P@10 (same-story articles in the
+top 10, divided by 10), hit@1, the share of empty answers, and B-cubed precision, recall and F1
+of story_id against the labels, next to the reference computed in the same run over the same
+articles and queries: TF-IDF cosine (word 1-2-grams, sublinear tf, English stop words), over all
+articles and within three days either side. Targets (issue 16): P@10 at least 0.05 above TF-IDF
++-3 days; empty answers at most 2%; story F1 at least 0.85 (0.90 on `uci-half`).
 
 `--dump PATH` writes every ingested article's indexed document (with its vector), joined with
 its labels, as gzip JSON Lines for tuning the related algorithm offline; `--json PATH` saves
