@@ -32,19 +32,35 @@ class ManagedProcess:
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
+        self._env = None if env is None else dict(env)
+        self._cwd = cwd
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        # A fresh log per start, so tail() shows this run's failure. Its own session: Ctrl-C in
-        # our terminal reaches only us, and we stop our children in order.
-        with log_path.open("wb") as log:
-            self._popen = subprocess.Popen(
+        # A fresh log per start, so tail() shows this run's failure.
+        self._popen = self._spawn("wb")
+        self.started_at = time.monotonic()
+
+    def _spawn(self, mode: str) -> "subprocess.Popen[bytes]":
+        # Its own session: Ctrl-C in our terminal reaches only us, and we stop our children in
+        # order.
+        with self.log_path.open(mode) as log:
+            return subprocess.Popen(
                 self.argv,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=None if env is None else dict(env),
-                cwd=cwd,
+                env=self._env,
+                cwd=self._cwd,
                 start_new_session=True,
             )
+
+    def respawn(self) -> None:
+        """Start the process again, as it was started, once it has exited; its log goes on."""
+        if self.alive:
+            raise RuntimeError(f"{self.name} (pid {self.pid}) is still running")
+        with self.log_path.open("ab") as log:
+            log.write(f"\n--- {self.name} restarted after: {self.exit_cause()} ---\n".encode())
+        self._popen = self._spawn("ab")
+        self.started_at = time.monotonic()
 
     @property
     def pid(self) -> int:
@@ -87,13 +103,19 @@ class ManagedProcess:
             return f"(cannot read {self.log_path}: {exc})"
         return "\n".join(data.decode(errors="replace").splitlines()[-lines:])
 
+    def exit_cause(self) -> str:
+        """How it ended: "was killed by SIGKILL", "exited (1)", or "is still running"."""
+        code = self.returncode
+        if code is None:
+            return "is still running"
+        return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited ({code})"
+
     def describe_exit(self) -> str:
         """One paragraph naming the process, how it ended, its log file and log tail."""
-        code = self.returncode
-        how = "is still running"
-        if code is not None:
-            how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited ({code})"
-        return f"{self.name} (pid {self.pid}) {how}; last lines of {self.log_path}:\n{self.tail()}"
+        return (
+            f"{self.name} (pid {self.pid}) {self.exit_cause()}; last lines of {self.log_path}:\n"
+            f"{self.tail()}"
+        )
 
     def __repr__(self) -> str:
         return f"ManagedProcess({self.name!r}, pid={self.pid}, alive={self.alive})"

@@ -15,6 +15,7 @@ from deploy.native.keys import load_local_env
 from deploy.native.local import RunConfig, UsageError, check_ports, hold_lock, read_config
 from deploy.native.process import ServerError
 from deploy.native.stack import Stack, start_stack
+from deploy.native.supervise import Supervisor
 from services.ingest.settings import API_KEYS_VAR, split_keys
 
 WATCH_S = 0.5
@@ -132,7 +133,8 @@ def _announce(config: RunConfig, backends: Backends, stack: Stack, ingest_key: s
 
 
 def _watch(backends: Backends, stack: Stack) -> None:
+    # A part that dies is restarted; only Ctrl-C/SIGTERM, or a part that cannot start, ends this.
+    supervisor = Supervisor([*backends.processes, *stack.processes], say)
     while True:
-        backends.check_alive()
-        stack.check_alive()
+        supervisor.step()
         time.sleep(WATCH_S)

@@ -1,5 +1,6 @@
 """The native launcher: its lock, port checks, secrets, process handling and `run` itself."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ from deploy.native import binaries
 from deploy.native.keys import ingest_key, load_local_env
 from deploy.native.local import UsageError, check_ports, hold_lock
 from deploy.native.servers import ManagedProcess, ServerError, free_port, start_redis
+from deploy.native.supervise import Supervisor
 from tests.fixtures.servers import REPO_ROOT
 from tests.waits import wait_for_sync
 
@@ -114,6 +116,33 @@ def test_redis_with_aof_keeps_data_across_restarts(tmp_path: Path) -> None:
     try:
         assert redis.Redis(port=port).get("kept") == b"yes"
     finally:
+        server.stop()
+
+
+def test_a_killed_redis_is_restarted_by_the_supervisor_with_its_data(tmp_path: Path) -> None:
+    port = free_port()
+    server = start_redis(tmp_path / "redis", port, log_path=tmp_path / "redis.log")
+    said: list[str] = []
+    supervisor = Supervisor([server], said.append)
+    client = redis.Redis(port=port, socket_timeout=1)
+    try:
+        client.set("kept", "yes")
+        os.kill(server.pid, signal.SIGKILL)
+
+        def answers() -> bool:
+            supervisor.step()
+            with contextlib.suppress(redis.RedisError):
+                return bool(client.ping())
+            return False
+
+        wait_for_sync(lambda: not server.alive, within=10, what="redis to die")
+        wait_for_sync(answers, within=15, what="redis to answer again")
+        assert client.get("kept") == b"yes"
+        assert said[0].startswith("redis was killed by SIGKILL after")
+        assert supervisor.restarts == {"redis": 1}
+        assert "--- redis restarted" in (tmp_path / "redis.log").read_text()
+    finally:
+        client.close()
         server.stop()
 
 
@@ -289,7 +318,7 @@ def test_run_serves_the_demo_and_stops_on_ctrl_c(
 
 
 @pytest.mark.parametrize("launched", ["key from env"], indirect=True)
-def test_run_stops_everything_when_a_service_dies(
+def test_run_restarts_a_service_that_dies_and_the_rest_keeps_serving(
     tmp_path: Path, launched: tuple[subprocess.Popen[str], dict[str, str], Path]
 ) -> None:
     process, env, out = launched
@@ -297,10 +326,21 @@ def test_run_stops_everything_when_a_service_dies(
     # A key in the environment wins over the generated one.
     assert "ingest key   INGEST_API_KEYS from the environment" in out.read_text()
     assert "312 accepted" in out.read_text()
+    key = env["INGEST_API_KEYS"].split(",")[0]
     assert post_article(env, ingest_key(tmp_path, {})).status_code == 401
     services = children(process.pid)
     (worker,) = [pid for pid, cmd in services.items() if "services.related" in cmd]
     os.kill(worker, signal.SIGKILL)
-    assert process.wait(timeout=30) == 1
-    assert f"related (pid {worker}) was killed by SIGKILL" in out.read_text()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in services)
+    assert post_article(env, key).status_code == 202  # ingest never noticed
+
+    def restarted() -> list[int]:
+        found = children(process.pid).items()
+        return [p for p, cmd in found if "services.related" in cmd and p != worker]
+
+    (again,) = wait_for_sync(restarted, within=30, what="the related worker to be restarted")
+    assert process.poll() is None
+    assert "related was killed by SIGKILL after" in out.read_text()
+    assert "restarting it in 1 s (restart 1)" in out.read_text()
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in [*services, again])
