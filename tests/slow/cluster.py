@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from deploy.native.binaries import meilisearch_binary
 from deploy.native.process import ManagedProcess
 from deploy.native.servers import free_port, start_meilisearch, start_redis
@@ -114,6 +116,16 @@ class Cluster:
         self.processes[name].stop(timeout=20)
         self.restarts[name] += 1
         self.start_redis() if name == "redis" else self.start_meili()
+
+    def answers(self) -> bool:
+        """Whether ingest and search answer /health."""
+        try:
+            return all(
+                httpx.get(f"{self.url(s)}/health", timeout=2).status_code == 200
+                for s in ("ingest", "search")
+            )
+        except httpx.HTTPError:
+            return False
 
     def dump_tasks(self) -> None:
         """Ask every worker to log what its tasks wait on (see shared/runner.py)."""

@@ -8,7 +8,6 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 import redis
 
 from shared.streams import Streams
-from tests.slow.cluster import SERVICES, WORKERS, Cluster
+from tests.slow.cluster import WORKERS, Cluster
 from tests.slow.traffic import Ingester, articles, indexed, inject_poison, pending_total
 from tests.waits import wait_for_sync
 
@@ -41,30 +40,6 @@ SCHEDULE = (
     "related",
     "indexing",
 )
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    running = Cluster(tmp_path)
-    try:
-        running.start_redis()
-        running.start_meili()
-        for service in SERVICES:
-            running.start(service)
-        wait_for_sync(lambda: _answers(running), within=90, what="ingest and search to answer")
-        yield running
-    finally:
-        running.stop()
-
-
-def _answers(cluster: Cluster) -> bool:
-    try:
-        return all(
-            httpx.get(f"{cluster.url(s)}/health", timeout=2).status_code == 200
-            for s in ("ingest", "search")
-        )
-    except httpx.HTTPError:
-        return False
 
 
 def chaos(cluster: Cluster) -> None:
