@@ -7,7 +7,8 @@ labels): UCI_DUMP of an older UCI window (`uci-window --offset 120000`), ECB_DUM
 mode. `make train-stories DATA=...` makes both and runs this. Pairs are what the worker scores:
 each article against its 30 nearest earlier articles within four days. Trained on the UCI
 window and the odd ECB+ topics; the join threshold is the one that maximises the mean B-cubed
-F1 of the two when the worker's own online placement runs over them. The newest 30% of UCI and
+F1 of the two when the worker's own online placement runs over them, and the merge threshold
+then the one (or none) that improves it most. The newest 30% of UCI and
 the even ECB+ topics are left for testing (bench/related_quality.py).
 """
 
@@ -24,12 +25,13 @@ from sklearn.linear_model import LogisticRegression
 from bench.quality_data import TEST_SHARE, UCI_FILE, read_lines
 from services.related.evidence import FEATURES, KINDS, Rarity, kind_of, pair_features
 from services.related.scoring import Profile
-from services.related.stories import Arrival, StoryRules, plan_stories
+from services.related.stories import Arrival, StoryRules, plan_stories, resolve
 from services.related.words import content_words
 
 MODELS = Path(__file__).resolve().parents[1] / "services" / "related" / "models"
 NEIGHBOURS, WINDOW_S, MIN_DF, LONG_ENTITIES, ECB_WEIGHT = 30, 4 * 86_400, 3, 8, 20.0
 THRESHOLDS = [round(0.5 + 0.05 * k, 2) for k in range(10)]
+MERGE_THRESHOLDS = [0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 1.0]  # 1.0: never merge
 
 
 def rarity_table(data: Path) -> dict[str, Any]:
@@ -142,14 +144,16 @@ def probabilities(models: dict[str, Any], features: np.ndarray, kinds: np.ndarra
 
 
 def placement_f1(docs: list[dict[str, Any]], scored: list[list[tuple[str, float]]],
-                 threshold: float, items: list[int]) -> float:  # fmt: skip
-    """B-cubed F1 over `items` of the worker's online placement at `threshold`."""
+                 rules: StoryRules, items: list[int]) -> float:  # fmt: skip
+    """B-cubed F1 over `items` of the worker's online placement (joins and merges)."""
     arrivals = [
         Arrival(d["id"], int(d["published_ts"]), c) for d, c in zip(docs, scored, strict=True)
     ]
     story_of: dict[str, str] = {}
-    plan_stories(arrivals, story_of, StoryRules(join_probability=threshold))
-    return bcubed_f1([story_of[d["id"]] for d in docs], [d["label_story"] for d in docs], items)
+    aliases: dict[str, str] = {}
+    plan_stories(arrivals, story_of, rules, aliases)
+    placed = [resolve(story_of[d["id"]], aliases) for d in docs]
+    return bcubed_f1(placed, [d["label_story"] for d in docs], items)
 
 
 def candidate_lists(
@@ -162,14 +166,27 @@ def candidate_lists(
     return lists
 
 
-def choose_threshold(
-    sets: list[tuple[list[dict[str, Any]], list[list[tuple[str, float]]], list[int]]],
-) -> tuple[float, dict[float, float]]:
-    """The join threshold with the best mean training F1, and the F1 of each threshold."""
+Sets = list[tuple[list[dict[str, Any]], list[list[tuple[str, float]]], list[int]]]
+
+
+def choose_threshold(sets: Sets) -> tuple[float, dict[float, float]]:
+    """The join threshold with the best mean training F1 (no merges), and each one's F1."""
     mean_f1 = {
-        t: float(np.mean([placement_f1(d, c, t, i) for d, c, i in sets])) for t in THRESHOLDS
+        t: float(np.mean([placement_f1(d, c, StoryRules(t), i) for d, c, i in sets]))
+        for t in THRESHOLDS
     }
     best = max(mean_f1, key=lambda t: (mean_f1[t], t))
+    return best, mean_f1
+
+
+def choose_merge(sets: Sets, join: float) -> tuple[float, dict[float, float]]:
+    """The merge threshold (1.0: never) with the best mean training F1 at the join threshold."""
+    mean_f1 = {
+        t: float(np.mean([placement_f1(d, c, StoryRules(join, t), i) for d, c, i in sets]))
+        for t in MERGE_THRESHOLDS
+        if t >= join
+    }
+    best = max(mean_f1, key=lambda t: (mean_f1[t], t))  # ties: merge less
     return best, mean_f1
 
 
@@ -196,15 +213,20 @@ def main() -> None:
         (ecb, candidate_lists(ecb, pe, probabilities(models, xe, ke)), odd_items),
     ]
     threshold, by_threshold = choose_threshold(sets)
+    merge, by_merge = choose_merge(sets, threshold)
     spec = {
         "features": list(FEATURES),
         "long_entities": LONG_ENTITIES,
         "join_probability": threshold,
+        "merge_probability": merge,
         "kinds": models,
         "training": {
             "uci_dump_articles": len(uci),
             "ecb_dump_articles": len(ecb),
             "mean_training_f1_by_threshold": {str(t): round(f, 4) for t, f in by_threshold.items()},
+            "mean_training_f1_by_merge_threshold": {
+                str(t): round(f, 4) for t, f in by_merge.items()
+            },
         },
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,11 @@ def exists(field: str) -> str:
     return f"{_field(field)} EXISTS"
 
 
+def missing(field: str) -> str:
+    """Return `field NOT EXISTS`: documents without the field."""
+    return f"{_field(field)} NOT EXISTS"
+
+
 def at_least(field: str, value: int) -> str:
     """Return `field >= value` for a numeric field."""
     return f"{_field(field)} >= {int(value)}"

@@ -83,6 +83,7 @@ STORIES_SETTINGS: dict[str, Any] = {
         "first_seen_ts",
         "last_seen_ts",
         "article_count",
+        "merged_into",  # a merged story's id stays, naming the story it went into
     ],
     "sortableAttributes": ["article_count", "last_seen_ts", "first_seen_ts"],
     "pagination": {"maxTotalHits": MAX_TOTAL_HITS},

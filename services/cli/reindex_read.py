@@ -123,7 +123,7 @@ class LinkReader:
 
     def __init__(self, redis: "Redis", namespace: str, limit: int, ratio: float):
         self.redis, self.limit, self.ratio = redis, limit, ratio
-        self.store = RelatedStore(redis, namespace, centroid_ttl_s=0)
+        self.store = RelatedStore(redis, namespace, vectors_ttl_s=0)
         # Not RelatedLists.add_and_top: it writes, trims lists and renews their expiry.
         self.list_prefix = RelatedLists(redis, namespace, ttl_s=0).prefix
 

@@ -27,10 +27,14 @@ def rules_of(settings: Settings, model: SameEvent | None = None) -> Rules:
     """Return the scoring and story rules the settings ask for, with the shipped model."""
     model = model or load_model()
     join = settings.story_join_probability
+    merge = settings.story_merge_probability
     return Rules(
         query=CandidateQuery(candidates=settings.candidates, window_days=settings.window_days),
         model=model,
-        stories=StoryRules(join_probability=model.join_probability if join is None else join),
+        stories=StoryRules(
+            join_probability=model.join_probability if join is None else join,
+            merge_probability=model.merge_probability if merge is None else merge,
+        ),
         min_score=settings.min_score,
         limit=settings.limit,
         relative_floor=settings.relative_floor,
@@ -46,7 +50,7 @@ def create_app(settings: Settings) -> FastStream:
         client,
         settings.meili_index,
         stories_index_uid(settings.meili_index),
-        RelatedStore(worker.redis, settings.namespace, int(settings.story_open_days * DAY_SECONDS)),
+        RelatedStore(worker.redis, settings.namespace, int(settings.vectors_days * DAY_SECONDS)),
         RelatedLists(worker.redis, settings.namespace, int(settings.list_days * DAY_SECONDS)),
         rules_of(settings),
     )

@@ -110,6 +110,8 @@ class SameEvent:
     rarity: Rarity
     long_entities: int
     join_probability: float  # an article joins a story with a member at least this likely
+    # Two stories merge when an article is at least this likely one event with each (1: never).
+    merge_probability: float = 1.0
 
     def probability(self, a: "Profile", b: "Profile", cosine: float) -> float:
         """Return the probability that `a` and `b` report the same event."""
@@ -130,6 +132,7 @@ def model_from(spec: Mapping[str, Any], rarity: Rarity) -> SameEvent:
         rarity=rarity,
         long_entities=int(spec["long_entities"]),
         join_probability=float(spec["join_probability"]),
+        merge_probability=float(spec.get("merge_probability", 1.0)),
     )
 
 

@@ -17,6 +17,7 @@ from services.related.evidence import SameEvent
 from services.related.lists import RelatedLists, entries_of, index_updates, seed_of
 from services.related.logic import CandidateQuery, wait_until_indexed
 from services.related.mates import batch_mates
+from services.related.merges import alias_documents, article_moves, with_moves
 from services.related.scoring import Match
 from services.related.settings import DAY_SECONDS
 from services.related.store import RelatedStore, join_of
@@ -25,6 +26,7 @@ from services.related.stories import (
     StoryState,
     arrival_of,
     plan_stories,
+    resolve,
     story_document,
 )
 from services.related.vectors import Window
@@ -82,12 +84,13 @@ class RelatedProcessor:
         ids = [e.article.id for e in events]
         clock = _Clock()
         scored = await self._find(events, clock)
-        story_of = await self._place(events, scored)
+        story_of, merged = await self._place(events, scored)
         clock.lap("stories_s")
         lists = await self._lists(events, scored, story_of)
-        stories = await self.store.story_states({story_of[i] for i in ids if i in story_of})
+        touched = {story_of[i] for i in ids if i in story_of} | {kept for _, kept in merged}
+        stories = await self.store.story_states(touched)
         clock.lap("lists_s")
-        await asyncio.to_thread(self._publish, lists, story_of, set(ids), stories)
+        await asyncio.to_thread(self._publish, lists, story_of, set(ids), stories, merged)
         clock.lap("publish_s")
         return clock.laps
 
@@ -125,16 +128,20 @@ class RelatedProcessor:
 
     async def _place(
         self, events: list[ArticleEnriched], scored: list[list[Match]]
-    ) -> dict[str, str]:
-        """Return the story of every article of the batch and of every candidate."""
+    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """Return the story of every article of the batch and of every candidate, and merges."""
         ids = {e.article.id for e in events} | {m.id for ms in scored for m in ms}
         story_of = await self.store.stories_of(ids)
         arrivals = [arrival_of(e, ms) for e, ms in zip(events, scored, strict=True)]
-        placed = plan_stories(arrivals, story_of, self.rules.stories)
+        plan = plan_stories(arrivals, story_of, self.rules.stories)
         by_id = {e.article.id: e for e in events}
-        joins = [join_of(by_id[a], s) for a, s in placed.items()]
+        joins = [join_of(by_id[a], s) for a, s in plan.placed.items()]
         story_of.update(await self.store.join(joins) if joins else {})
-        return story_of
+        if not plan.merges:
+            return story_of, []
+        merged = await self.store.merges.merge(plan.merges)
+        aliases = await self.store.aliases(story_of.values())
+        return {a: resolve(s, aliases) for a, s in story_of.items()}, merged
 
     async def _lists(
         self, events: list[ArticleEnriched], scored: list[list[Match]], story_of: dict[str, str]
@@ -163,10 +170,12 @@ class RelatedProcessor:
         story_of: dict[str, str],
         batch: set[str],
         stories: list[StoryState],
+        merged: list[tuple[str, str]],
     ) -> None:
+        index = self.client.index(self.index_uid)
         updates = index_updates(lists, story_of, batch, self.rules.relative_floor)
-        task = self.client.index(self.index_uid).update_documents(updates, "id")
-        self._last_task = int(task.task_uid)
-        if stories:
-            documents = [story_document(state) for state in stories]
+        updates = with_moves(updates, article_moves(index, merged))
+        self._last_task = int(index.update_documents(updates, "id").task_uid)
+        documents = [story_document(state) for state in stories] + alias_documents(merged)
+        if documents:
             self.client.index(self.stories_uid).add_documents(documents, "id")

@@ -31,7 +31,11 @@ class Settings(WorkerSettings, ServiceSettings):
     # A new article joins the story of its likeliest same-event candidate when that probability
     # reaches this; unset: the threshold learned with the model (models/same-event.json).
     story_join_probability: float | None = Field(default=None, ge=0, le=1)
-    # Stories stop taking articles this long after they were last seen: the centroid expires.
-    story_open_days: float = Field(default=7.0, gt=0, le=365)
+    # Two stories merge when one new article is at least this likely the same event as a
+    # member of each; unset: learned with the model; 1 never merges.
+    story_merge_probability: float | None = Field(default=None, ge=0, le=1)
+    # An hour's stored vectors (the in-memory candidate search) are kept this long after its
+    # last article: longer than the window, so every article in it has its vector.
+    vectors_days: float = Field(default=7.0, gt=0, le=365)
     # Related lists stay in Redis this long after their last update, then reload from the index.
     list_days: float = Field(default=7.0, gt=0, le=365)

@@ -1,17 +1,20 @@
-"""Stories in Redis: which story each article is in, each story's state and centroid.
+"""Stories in Redis: which story each article is in, and each story's state.
 
 Redis is the source of truth for both, because several related workers update them at once:
 a story join is one Lua script: atomic, and a no-op when the article already has a story.
-Meilisearch gets copies to serve. Related lists are in `lists.py`.
+A merged story's id is an alias of the story it went into (merges.py); an article's entry
+keeps the id it joined, and reads resolve it. Meilisearch gets copies to serve. Related
+lists are in `lists.py`.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from services.related.stories import StoryState, Vector
+from services.related.merges import MERGE_TRIES, StoryMerges
+from services.related.stories import StoryState, Vector, resolve
 from services.related.vectors import VectorCache, hour_of, record_of
 from shared.events import ArticleEnriched
 
@@ -19,10 +22,13 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 # Adds the article to the story unless it already has one (and its vector to its hour's, for
-# the vector search: see vectors.py); returns the article's story id.
+# the vector search: see vectors.py); returns the article's story id, or '>' and the story
+# the asked one was merged into (the caller joins that one instead).
 JOIN = """
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev then return prev end
+local moved = redis.call('HGET', KEYS[6], ARGV[2])
+if moved then return '>' .. moved end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local ts = tonumber(ARGV[3])
 if redis.call('HSETNX', KEYS[2], 'title', ARGV[4]) == 1 then
@@ -36,22 +42,9 @@ end
 redis.call('HINCRBY', KEYS[2], 'count', 1)
 if ARGV[5] ~= '' then redis.call('SADD', KEYS[3], ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[6], 1) end
-if ARGV[7] ~= '' then
-  local cur = redis.call('GET', KEYS[5])
-  local sum = ARGV[7]
-  if cur and #cur == #sum then
-    local parts = {}
-    for i = 1, #cur, 4 do
-      parts[#parts + 1] = struct.pack('<f', struct.unpack('<f', cur, i) +
-        struct.unpack('<f', sum, i))
-    end
-    sum = table.concat(parts)
-  end
-  redis.call('SET', KEYS[5], sum, 'EX', ARGV[8])
-end
-if ARGV[9] ~= '' then
-  redis.call('APPEND', KEYS[6], ARGV[9])
-  redis.call('EXPIRE', KEYS[6], ARGV[8])
+if ARGV[8] ~= '' then
+  redis.call('APPEND', KEYS[5], ARGV[8])
+  redis.call('EXPIRE', KEYS[5], ARGV[7])
 end
 return ARGV[2]
 """
@@ -77,16 +70,19 @@ def _text(value: bytes | str) -> str:
 class RelatedStore:
     """Stories and related lists in Redis, under one namespace."""
 
-    def __init__(self, redis: "Redis", namespace: str, centroid_ttl_s: int):
+    def __init__(self, redis: "Redis", namespace: str, vectors_ttl_s: int):
         self.redis = redis
         self.prefix = f"{namespace}related."
-        self.centroid_ttl_s = centroid_ttl_s
+        self.vectors_ttl_s = vectors_ttl_s
         self._join = redis.register_script(JOIN)
+        aliases_key = f"{self.prefix}story-alias"
+        self.merges = StoryMerges(redis, aliases_key, self._story_keys)
+        self.aliases = self.merges.aliases
         self.vectors = VectorCache(redis, f"{self.prefix}vectors:")
 
     def _story_keys(self, story_id: str) -> list[str]:
         base = f"{self.prefix}story:{story_id}"
-        return [base, f"{base}:sources", f"{base}:themes", f"{base}:centroid"]
+        return [base, f"{base}:sources", f"{base}:themes"]
 
     async def stories_of(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Return the story of each article that has one."""
@@ -94,40 +90,38 @@ class RelatedStore:
         if not ids:
             return {}
         found = await self.redis.hmget(f"{self.prefix}story-of", ids)
-        return {aid: _text(sid) for aid, sid in zip(ids, found, strict=True) if sid}
-
-    async def centroids(self, story_ids: Iterable[str]) -> dict[str, tuple[Vector | None, int]]:
-        """Return each story's centroid (None once expired) and when it was last seen."""
-        ids = sorted(set(story_ids))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for story_id in ids:
-                story, _, _, centroid = self._story_keys(story_id)
-                pipe.get(centroid)
-                pipe.hget(story, "last_ts")
-            values = await pipe.execute()
-        return {
-            story_id: (
-                np.frombuffer(raw, dtype="<f4") if raw else None,
-                int(last or 0),
-            )
-            for story_id, raw, last in zip(ids, values[::2], values[1::2], strict=True)
-        }
+        joined = {aid: _text(sid) for aid, sid in zip(ids, found, strict=True) if sid}
+        aliases = await self.aliases(joined.values())
+        return {aid: resolve(sid, aliases) for aid, sid in joined.items()}
 
     async def join(self, joins: list[Join]) -> dict[str, str]:
         """Add each article to its story unless it has one; return the story of each."""
+        stories: dict[str, str] = {}
+        for _ in range(MERGE_TRIES):
+            replies = await self._join_once(joins)
+            moved = {aid: sid[1:] for aid, sid in replies.items() if sid.startswith(">")}
+            stories.update({aid: sid for aid, sid in replies.items() if aid not in moved})
+            aliases = await self.aliases(moved.values())
+            joins = [replace(j, story_id=resolve(moved[j.article_id], aliases))
+                     for j in joins if j.article_id in moved]  # fmt: skip
+            if not joins:
+                break
+        return stories
+
+    async def _join_once(self, joins: list[Join]) -> dict[str, str]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for j in joins:
-                story, sources, themes, centroid = self._story_keys(j.story_id)
-                vector = b"" if j.embedding is None else j.embedding.astype("<f4").tobytes()
                 args: list[bytes | str | int] = [j.article_id, j.story_id, j.published_ts]
-                args += [j.title, j.source or "", j.theme or "", vector, self.centroid_ttl_s]
+                args += [j.title, j.source or "", j.theme or "", self.vectors_ttl_s]
+                width = 0 if j.embedding is None else len(j.embedding)
                 args.append(
                     b""
                     if j.embedding is None
                     else record_of(j.article_id, j.published_ts, j.embedding)
                 )
-                hour = self.vectors.key(len(vector) // 4, hour_of(j.published_ts))
-                keys = [f"{self.prefix}story-of", story, sources, themes, centroid, hour]
+                hour = self.vectors.key(width, hour_of(j.published_ts))
+                keys = [f"{self.prefix}story-of", *self._story_keys(j.story_id), hour]
+                keys.append(self.merges.key)
                 await self._join(keys=keys, args=args, client=pipe)
             results = await pipe.execute()
         return {j.article_id: _text(r) for j, r in zip(joins, results, strict=True)}
@@ -137,7 +131,7 @@ class RelatedStore:
         ids = sorted(set(story_ids))
         async with self.redis.pipeline(transaction=False) as pipe:
             for story_id in ids:
-                story, sources, themes, _ = self._story_keys(story_id)
+                story, sources, themes = self._story_keys(story_id)
                 pipe.hgetall(story)
                 pipe.smembers(sources)
                 pipe.hgetall(themes)

@@ -9,11 +9,12 @@ from shared import filters
 
 DISPLAY = ["id", "title", "url", "source", "published_at"]
 # Of the article itself: what each list is built from.
-RELATED_SOURCE = ["id", "title", "related"]
+RELATED_SOURCE = ["id", "title", "related", "story_id"]
 THEME_SOURCE = ["id", "title", "published_ts", "primary_theme", "theme_scores", "story_id"]
 DAY_SECONDS = 86_400
 # The related service stores up to RELATED_LIMIT (10, at most 50); never read more than this.
 MAX_STORED = 100
+SAME = "same story"  # the reason the related service gives for a same-story link
 
 
 def display_request(ids: list[str]) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def display_request(ids: list[str]) -> dict[str, Any]:
     return {
         "filter": filters.any_of("id", ids),
         "limit": len(ids),
-        "attributesToRetrieve": DISPLAY,
+        "attributesToRetrieve": [*DISPLAY, "story_id"],
     }
 
 
@@ -43,15 +44,25 @@ def link_fields(document: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def related_articles(
-    links: list[RelatedLink], hits: list[dict[str, Any]], limit: int
+    links: list[RelatedLink], hits: list[dict[str, Any]], limit: int, story_id: str | None = None
 ) -> list[RelatedArticle]:
-    """Join the stored links, best first, to their documents; drop links whose article is gone."""
+    """Join the stored links, best first, to their documents; drop links whose article is gone.
+
+    A link to an article now in the same story as `story_id` is same-story whatever was stored
+    (stories merge after links are written), and moves ahead of the links that are not.
+    """
     shown = {hit.get("id"): link_fields(hit) for hit in hits}
+    now_same = {hit.get("id") for hit in hits if story_id and hit.get("story_id") == story_id}
     related = []
     for link in links:
         fields = shown.get(link.id)
         if fields is not None:
             related.append(RelatedArticle(**fields, **link.model_dump(exclude={"id"})))
+    merged = [r for r in related if r.id in now_same and not r.same_story]
+    for r in merged:
+        r.same_story, r.reasons = True, [SAME, *r.reasons]
+    if merged:
+        related.sort(key=lambda r: not r.same_story)  # stable: scores stay in order
     return related[:limit]
 
 

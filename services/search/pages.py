@@ -5,13 +5,15 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from services.search import pages_data
 from services.search.deps import SearchDeps
 from services.search.pages_render import environment
 from services.search.schemas import ARTICLE_ID, THEME_SLUG, SearchParams
+from services.search.stories import story_document
+from services.search.story_logic import merged_into
 from shared.themes import load_taxonomy
 
 PER_PAGE = 10
@@ -60,7 +62,7 @@ class Pages:
         """Return the error page."""
         return self.render("error.html", status, title=title, detail=detail)
 
-    def guarded(self, build: Callable[[], HTMLResponse]) -> HTMLResponse:
+    def guarded(self, build: Callable[[], Response]) -> Response:
         """Return what `build` renders, or the error page for the HTTP error it raises."""
         try:
             return build()
@@ -109,11 +111,14 @@ class Pages:
         last = last_page(found["total"])
         return self.render("theme.html", topic=topic, page=page, last=last, **found)
 
-    def story(self, story_id: str) -> HTMLResponse:
-        """A story's articles as a timeline."""
+    def story(self, story_id: str) -> Response:
+        """A story's articles as a timeline; a merged story's page sends on to its new one."""
         if not _ID.fullmatch(story_id):
             return self.error(404, "Not found", "No such story.")
-        return self.render("story.html", **pages_data.story_page(self.deps, story_id))
+        document = story_document(self.deps, story_id)
+        if kept := merged_into(document):
+            return RedirectResponse(f"/s/{kept}", status_code=308)
+        return self.render("story.html", **pages_data.story_page(self.deps, document))
 
 
 def pages_router(deps: SearchDeps) -> APIRouter:
@@ -122,20 +127,20 @@ def pages_router(deps: SearchDeps) -> APIRouter:
     pages = Pages(deps)
 
     @router.get("/")
-    def home(request: Request) -> HTMLResponse:
+    def home(request: Request) -> Response:
         return pages.guarded(lambda: pages.home(dict(request.query_params)))
 
     @router.get("/a/{article_id}")
-    def article(article_id: str) -> HTMLResponse:
+    def article(article_id: str) -> Response:
         return pages.guarded(lambda: pages.article(article_id))
 
     @router.get("/themes/{slug}")
-    def theme(slug: str, page: str | None = None) -> HTMLResponse:
+    def theme(slug: str, page: str | None = None) -> Response:
         return pages.guarded(lambda: pages.theme(slug, page_number(page)))
 
     # /stories/{id} is the JSON API's: a story's page is /s/{id}, as an article's is /a/{id}.
     @router.get("/s/{story_id}")
-    def story(story_id: str) -> HTMLResponse:
+    def story(story_id: str) -> Response:
         return pages.guarded(lambda: pages.story(story_id))
 
     return router

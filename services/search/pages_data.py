@@ -22,7 +22,7 @@ from services.search.schemas import (
     Story,
     ThemeArticle,
 )
-from services.search.stories import STORIES_MISSING, story_document
+from services.search.stories import STORIES_MISSING
 from services.search.stories import more_on_theme as theme_list
 from services.search.story_logic import stories_request, story_articles_request, to_story
 from services.search.themes import theme_articles_request
@@ -92,9 +92,10 @@ def theme_page(deps: SearchDeps, slug: str, limit: int, offset: int) -> dict[str
     return {"articles": article_links(hits), "total": total}
 
 
-def story_page(deps: SearchDeps, story_id: str) -> dict[str, Any]:
-    """Return a story and its articles as a timeline, oldest first; 404 when unknown."""
-    story = to_story(story_document(deps, story_id))
+def story_page(deps: SearchDeps, document: dict[str, Any]) -> dict[str, Any]:
+    """Return a story (its stories-index document) and its articles as a timeline, oldest first."""
+    story = to_story(document)
+    story_id = story.id
     with meili_errors():
         response = deps.articles.search("", story_articles_request(story_id, 200))
     return {"story": story, "articles": article_links(response["hits"])}

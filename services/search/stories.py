@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import RedirectResponse
 from meilisearch.errors import MeilisearchApiError
 
 from services.search import paging
@@ -27,9 +28,17 @@ from services.search.schemas import (
     StoryList,
     StoryView,
 )
-from services.search.story_logic import stories_request, story_articles_request, to_story
+from services.search.story_logic import (
+    merged_into,
+    stories_request,
+    story_articles_request,
+    to_story,
+)
 
 STORIES_MISSING = "the stories index does not exist yet; start the related service"
+MOVED: dict[int | str, dict[str, Any]] = {
+    308: {"description": "The story was merged into another; `Location` is that story's"}
+}
 
 
 def links_router(deps: SearchDeps) -> APIRouter:
@@ -47,7 +56,8 @@ def links_router(deps: SearchDeps) -> APIRouter:
             return RelatedResult(related=[])
         with meili_errors():
             hits = deps.articles.search("", display_request([link.id for link in links]))["hits"]
-        return RelatedResult(related=related_articles(links, hits, limit))
+        story_id = article.get("story_id")
+        return RelatedResult(related=related_articles(links, hits, limit, story_id))
 
     @router.get("/articles/{article_id}/more-on-theme", responses=NOT_FOUND)
     def get_more_on_theme(
@@ -114,10 +124,18 @@ def stories_router(deps: SearchDeps) -> APIRouter:
         hits, total = paging.cut(response, params.offset, params.limit)
         return StoryList(stories=[to_story(hit) for hit in hits], total=total)
 
-    @router.get("/stories/{story_id}", responses=NOT_FOUND)
-    def get_story(story_id: StoryId, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StoryView:
-        """A story and its articles as a timeline, oldest first; 404 if there is no such story."""
-        story = to_story(story_document(deps, story_id))
+    @router.get("/stories/{story_id}", response_model=StoryView, responses={**NOT_FOUND, **MOVED})
+    def get_story(
+        story_id: StoryId, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    ) -> StoryView | RedirectResponse:
+        """A story and its articles as a timeline, oldest first; 404 if there is no such story.
+
+        A story merged into another answers 308 with the other's address.
+        """
+        document = story_document(deps, story_id)
+        if kept := merged_into(document):
+            return RedirectResponse(f"/stories/{kept}?limit={limit}", status_code=308)
+        story = to_story(document)
         with meili_errors():
             response = deps.articles.search("", story_articles_request(story_id, limit))
         return StoryView(story=story, articles=article_links(response["hits"]))

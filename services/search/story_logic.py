@@ -21,14 +21,20 @@ def story_articles_request(story_id: str, limit: int) -> dict[str, Any]:
     }
 
 
-def stories_filter(params: StoriesParams) -> str | None:
+def merged_into(document: dict[str, Any]) -> str | None:
+    """Return the story a merged story's document names as where it went; None for a story."""
+    kept = document.get("merged_into")
+    return str(kept) if kept else None
+
+
+def stories_filter(params: StoriesParams) -> str:
     """Return the filter expression for the reader's story filters, from the allow-list."""
-    clauses = []
+    clauses = [filters.missing("merged_into")]  # a merged story's document only points on
     if params.theme:
         clauses.append(filters.equals("themes", params.theme))
     if params.since:
         clauses.append(filters.at_least("last_seen_ts", epoch(params.since, end_of_day=False)))
-    return filters.all_of(clauses)
+    return filters.all_of(clauses) or ""
 
 
 def stories_request(params: StoriesParams) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Fixtures the integration tests share: the ingest API, an async Redis, the CLI's Redis."""
+"""Shared integration fixtures: the ingest API, async Redis, the related store, the CLI's Redis."""
 
 from collections.abc import AsyncIterator, Iterator
 
@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from services.ingest.app import create_app
 from services.ingest.settings import Settings
+from services.related.store import RelatedStore
 
 
 @pytest.fixture
@@ -28,6 +29,17 @@ async def async_redis(service_env: dict[str, str]) -> AsyncIterator[Redis]:
     """An async client of the test's Redis."""
     client = Redis.from_url(service_env["REDIS_URL"])
     yield client
+    await client.aclose()
+
+
+@pytest.fixture(name="store")
+async def related_store(redis_server: str, namespace: str) -> AsyncIterator[RelatedStore]:
+    """The related service's Redis store under this test's namespace, emptied afterwards."""
+    client = Redis.from_url(redis_server)
+    yield RelatedStore(client, namespace, 3600)
+    keys = [key async for key in client.scan_iter(match=f"{namespace}*")]
+    if keys:
+        await client.delete(*keys)
     await client.aclose()
 
 

@@ -189,8 +189,10 @@ def test_check_ports_names_the_variable(busy_port: int) -> None:
     check_ports({"REDIS_PORT": free_port()})
     with pytest.raises(UsageError, match=rf"{busy_port} \(MEILI_PORT\)"):
         check_ports({"MEILI_PORT": busy_port})
+    # A free port, not 8000: whatever else runs on this machine must not decide the test.
+    port = free_port()
     with pytest.raises(UsageError, match="both"):
-        check_ports({"SEARCH_PORT": 8000, "INGEST_PORT": 8000})
+        check_ports({"SEARCH_PORT": port, "INGEST_PORT": port})
 
 
 def test_local_env_is_private_and_reused(tmp_path: Path) -> None:

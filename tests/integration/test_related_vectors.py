@@ -1,11 +1,8 @@
 """The related worker's stored vectors in real Redis: appended once per join, read incrementally."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
-from redis.asyncio import Redis
 
 from services.related.store import RelatedStore, join_of
 from shared.events import Article, ArticleEnriched, Enrichment
@@ -18,16 +15,6 @@ def enriched(n: int, hours: float, vector: list[float] | None) -> ArticleEnriche
     article = Article(id=f"{n:024x}", title=f"Article {n}", published_at=published)
     enrichment = Enrichment(embedding=vector)
     return ArticleEnriched(article=article, enrichment=enrichment, ingested_at=WHEN)
-
-
-@pytest.fixture
-async def store(redis_server: str, namespace: str) -> AsyncIterator[RelatedStore]:
-    client = Redis.from_url(redis_server)
-    yield RelatedStore(client, namespace, 3600)
-    keys = [key async for key in client.scan_iter(match=f"{namespace}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def test_joined_articles_are_in_the_window_once_with_their_time_and_unit_vector(

@@ -88,6 +88,7 @@ STORIES = [
     story(7, 1, 20, [ECON]),
     story(8, 1, 1, [SPORT]),
     story(12, 3, 5, [ECON]),  # as big as story 1 and later: first
+    {"id": hx(15), "merged_into": hx(1)},  # merged into story 1: answers, never listed
 ]
 
 
@@ -192,6 +193,18 @@ def test_a_story_with_its_articles_oldest_first(api: TestClient) -> None:
     assert set(body["articles"][0]) == {"id", "title", "url", "source", "published_at"}
     assert numbers(ok(api.get(f"/stories/{hx(1)}", params={"limit": 2}))["articles"]) == [1, 2]
     assert ok(api.get(f"/stories/{hx(12)}"))["articles"] == []
+
+
+def test_a_merged_story_sends_on_to_the_story_it_went_into(api: TestClient) -> None:
+    moved = api.get(f"/stories/{hx(15)}", params={"limit": 2}, follow_redirects=False)
+    assert moved.status_code == 308
+    assert moved.headers["location"] == f"/stories/{hx(1)}?limit=2"
+    followed = ok(api.get(f"/stories/{hx(15)}", params={"limit": 2}))
+    assert followed["story"]["id"] == hx(1)
+    assert numbers(followed["articles"]) == [1, 2]
+    page = api.get(f"/s/{hx(15)}", follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (308, f"/s/{hx(1)}")
+    assert "Story 1" in api.get(f"/s/{hx(15)}").text
 
 
 def test_story_404_and_422(api: TestClient) -> None:

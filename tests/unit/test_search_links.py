@@ -46,7 +46,9 @@ def test_display_fields_come_in_one_request_with_quoted_ids() -> None:
     request = display_request([A, INJECTION])
     assert request["filter"] == f'id IN ["{A}", "x\\" OR source = \\"y"]'
     assert request["limit"] == 2
-    assert request["attributesToRetrieve"] == ["id", "title", "url", "source", "published_at"]
+    assert request["attributesToRetrieve"] == [
+        "id", "title", "url", "source", "published_at", "story_id"
+    ]  # fmt: skip
 
 
 def test_related_keeps_the_stored_order_drops_the_gone_and_ignores_stored_titles() -> None:
@@ -63,6 +65,17 @@ def test_related_keeps_the_stored_order_drops_the_gone_and_ignores_stored_titles
     assert related[0].reasons == ["similar text"]
     assert related[1].same_story
     assert [r.id for r in related_articles(links, hits, 1)] == [A]
+
+
+def test_a_link_into_the_articles_story_now_is_same_story_and_comes_first() -> None:
+    links = stored_related(
+        [{"id": A, "score": 0.9, "reasons": ["similar text"]}, {"id": B, "score": 0.8}]
+    )
+    hits = [{**hit(A, "Alpha"), "story_id": "s9"}, {**hit(B, "Beta"), "story_id": "s1"}]
+    related = related_articles(links, hits, 10, story_id="s1")  # B's story merged into s1
+    assert [(r.id, r.same_story) for r in related] == [(B, True), (A, False)]
+    assert related[0].reasons == ["same story"]
+    assert [r.same_story for r in related_articles(links, hits, 10)] == [False, False]
 
 
 def test_more_on_theme_request() -> None:

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from services.search.links import article_links
 from services.search.schemas import StoriesParams
 from services.search.story_logic import (
+    merged_into,
     stories_filter,
     stories_request,
     story_articles_request,
@@ -27,7 +28,7 @@ def test_a_story_timeline_is_oldest_first_with_a_quoted_id() -> None:
 def test_stories_are_biggest_then_latest_first() -> None:
     request = stories_request(StoriesParams(limit=5, offset=10))
     assert request == {
-        "filter": None,
+        "filter": "(merged_into NOT EXISTS)",
         "sort": ["article_count:desc", "last_seen_ts:desc"],
         "page": 3,
         "hitsPerPage": 5,
@@ -37,10 +38,13 @@ def test_stories_are_biggest_then_latest_first() -> None:
 def test_stories_filter_on_theme_and_last_seen() -> None:
     params = StoriesParams(theme="economy-business-and-finance", since=date(2014, 3, 10))
     assert stories_filter(params) == (
-        '(themes = "economy-business-and-finance") AND (last_seen_ts >= 1394409600)'
+        '(merged_into NOT EXISTS) AND (themes = "economy-business-and-finance")'
+        " AND (last_seen_ts >= 1394409600)"
     )
     moment = datetime(2014, 3, 10, 12, tzinfo=UTC)
-    assert stories_filter(StoriesParams(since=moment)) == "(last_seen_ts >= 1394452800)"
+    assert stories_filter(StoriesParams(since=moment)) == (
+        "(merged_into NOT EXISTS) AND (last_seen_ts >= 1394452800)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,8 +55,13 @@ def test_a_theme_must_be_a_slug(theme: str) -> None:
         StoriesParams(theme=theme)
 
 
-def test_an_empty_theme_is_no_filter() -> None:
-    assert stories_filter(StoriesParams(theme="")) is None
+def test_an_empty_theme_is_no_filter_and_merged_stories_are_never_listed() -> None:
+    assert stories_filter(StoriesParams(theme="")) == "(merged_into NOT EXISTS)"
+
+
+def test_a_merged_story_names_where_it_went() -> None:
+    assert merged_into({"id": "s2", "merged_into": "s1"}) == "s1"
+    assert merged_into({"id": "s1", "title": "A story"}) is None
 
 
 def test_the_allow_list_has_the_stories_fields_and_nothing_else() -> None:
