@@ -1,7 +1,7 @@
 """Speed of the related worker: its articles/s, and its delay at a steady arrival rate.
 
     .venv/bin/python -m bench.related_speed ../shared/data [--warm 20000] [--rate 50] \
-        [--seconds 120] [--json PATH]
+        [--seconds 120] [--density 1] [--json PATH]
 
 Starts Redis, Meilisearch and the services as bench/related_quality.py does (default
 settings, JSON logs in the work directory). Warm phase: `--warm` contiguous UCI dev headlines
@@ -15,7 +15,9 @@ delay from its ArticleEnriched entering `articles.enriched` (the millisecond par
 stream entry id) to the related log line that lists it, and from its ingest request being sent
 to that line. "Stored" means the related worker has written Redis and enqueued the
 Meilisearch update of the lists; the index applies it a few milliseconds later.
-`--json PATH` saves every figure printed.
+`--density K` compresses the rows' publication times K-fold towards the first one, so each
+candidate window holds K times as many articles (the cost per article must not grow with it,
+issue 17). `--json PATH` saves every figure printed.
 """
 
 import argparse
@@ -27,7 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,7 +39,7 @@ import redis
 from faststream.redis.message import bDATA_KEY
 from faststream.redis.parser.binary import BinaryMessageFormatV1
 
-from bench.quality_data import UCI_FILE, Row, parse_ts, read_jsonl, to_row
+from bench.quality_data import UCI_FILE, Row, iso, parse_ts, read_jsonl, to_row
 from bench.related_quality import (
     Run,
     ingest,
@@ -93,6 +95,18 @@ def load_rows(data: Path, count: int) -> list[Row]:
     if len(rows) < count:
         raise DataError(f"{UCI_FILE} holds {len(rows):,} rows; {count:,} are needed")
     return rows
+
+
+def compressed(rows: Sequence[Row], density: float) -> list[Row]:
+    """The rows with their publication times `density` times closer together, from the first."""
+    if density == 1 or not rows:
+        return list(rows)
+    start = rows[0].ts
+    moved = []
+    for row in rows:
+        ts = start + (row.ts - start) / density
+        moved.append(replace(row, ts=ts, payload={**row.payload, "published_at": iso(ts)}))
+    return moved
 
 
 def send_paced(system: System, rows: Sequence[Row], rate: float) -> Paced:
@@ -327,19 +341,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warm", type=int, default=20_000, help="headlines bulk-ingested first")
     parser.add_argument("--rate", type=float, default=50.0, help="steady articles per second")
     parser.add_argument("--seconds", type=float, default=120.0, help="steady phase length")
+    parser.add_argument(
+        "--density", type=float, default=1.0, help="publication times K-fold closer"
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for idle")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--workdir", type=Path, help="keep data and logs here (default: temp)")
     args = parser.parse_args()
-    if args.warm < 1 or args.rate <= 0 or args.seconds * args.rate < 1:
-        parser.error("--warm must be at least 1, and --rate x --seconds at least 1")
+    if args.warm < 1 or args.rate <= 0 or args.seconds * args.rate < 1 or args.density < 1:
+        parser.error("--warm and --density at least 1, and --rate x --seconds at least 1")
     return args
 
 
 def main() -> None:
     """Start the system, run both phases, report."""
     args = parse_args()
-    rows = load_rows(args.data, args.warm + round(args.rate * args.seconds))
+    rows = compressed(
+        load_rows(args.data, args.warm + round(args.rate * args.seconds)), args.density
+    )
     with contextlib.ExitStack() as stack:
         workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         system = stack.enter_context(running_system(workdir))
@@ -349,7 +368,9 @@ def main() -> None:
     figures["note"] = STORED_NOTE
     report_warm(figures["warm"])
     report_steady(figures["steady"])
-    print(f"\nnote: {STORED_NOTE}; dead letters {figures['dead_letters']}")
+    span_days = (rows[-1].ts - rows[0].ts) / 86_400
+    print(f"\ndensity {args.density:g}x: the rows span {span_days:.2f} days")
+    print(f"note: {STORED_NOTE}; dead letters {figures['dead_letters']}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
