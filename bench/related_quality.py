@@ -74,7 +74,6 @@ DUMP_FIELDS = [
     "language",
     "source",
     "story_id",
-    "related",
     "_vectors",
 ]
 SYSTEMS = {

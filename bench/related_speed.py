@@ -13,8 +13,8 @@ batch and the mean batch size. Steady phase: the next `--rate` x `--seconds` hea
 POST /articles each, on a monotonic schedule; waits until idle again. Per steady article: the
 delay from its ArticleEnriched entering `articles.enriched` (the millisecond part of the
 stream entry id) to the related log line that lists it, and from its ingest request being sent
-to that line. "Stored" means the related worker has written Redis and enqueued the
-Meilisearch update of the lists; the index applies it a few milliseconds later.
+to that line. "Stored" means the related worker has written the lists to Redis (where the
+search service reads them) and enqueued the Meilisearch update of the articles' stories.
 `--density K` compresses the rows' publication times K-fold towards the first one, so each
 candidate window holds K times as many articles (the cost per article must not grow with it,
 issue 17). `--json PATH` saves every figure printed.

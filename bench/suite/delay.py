@@ -1,4 +1,9 @@
-"""Ingest-to-searchable delay: articles POSTed one by one at a steady rate, polled in the index."""
+"""Ingest delays: articles POSTed one by one at a steady rate, polled in the index.
+
+Two delays per article: until the index returns it (searchable), and until its document has
+its story (the related worker writes `story_id` once it has stored the article's related list
+and the back-links to it, so its related box is complete from then on).
+"""
 
 import itertools
 import threading
@@ -27,13 +32,14 @@ class Tracker:
     sent: dict[str, float] = field(default_factory=dict)
     sent_epoch: dict[str, float] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
+    related: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sending: bool = True
 
     def pending(self) -> list[str]:
-        """Ids sent but not found yet, oldest first."""
+        """Ids sent but not found yet, or found without their story yet, oldest first."""
         with self.lock:
-            return [i for i in self.sent if i not in self.delays][:FETCH_MAX]
+            return [i for i in self.sent if i not in self.related][:FETCH_MAX]
 
 
 def steady(system: System, data: Path, skip: int, rate: float, seconds: float) -> dict[str, Any]:
@@ -47,6 +53,7 @@ def steady(system: System, data: Path, skip: int, rate: float, seconds: float) -
     poller.join(DRAIN_TIMEOUT_S + 5)
     values = np.array(list(tracker.delays.values()))
     found = len(values)
+    related = list(tracker.related.values())
     return _parts(system, tracker) | {
         "rate": rate,
         "sent": len(rows),
@@ -55,6 +62,8 @@ def steady(system: System, data: Path, skip: int, rate: float, seconds: float) -
         "p50_s": float(np.percentile(values, 50)) if found else None,
         "p95_s": float(np.percentile(values, 95)) if found else None,
         "max_s": float(values.max()) if found else None,
+        "related_stored": len(related),
+        "related_s": spread(related) if related else None,
         "sends_late_over_100ms": late,
     }
 
@@ -91,7 +100,7 @@ def _send(system: System, rows: list[dict[str, Any]], rate: float, tracker: Trac
 
 
 def _poll(system: System, tracker: Tracker) -> None:
-    """Fetch the pending ids from the index every 50 ms; record when each first appears."""
+    """Fetch the pending ids from the index every 50 ms; record when each appears, and its story."""
     deadline = None
     while True:
         if not tracker.sending:
@@ -100,12 +109,14 @@ def _poll(system: System, tracker: Tracker) -> None:
         if not ids and not tracker.sending:
             return
         if ids:
-            body = {"ids": ids, "fields": ["id"], "limit": FETCH_MAX}
+            body = {"ids": ids, "fields": ["id", "story_id"], "limit": FETCH_MAX}
             found = system.meili.post(f"/indexes/{system.index}/documents/fetch", json=body)
             now = time.monotonic()
             with tracker.lock:
                 for doc in found.raise_for_status().json()["results"]:
                     tracker.delays.setdefault(doc["id"], now - tracker.sent[doc["id"]])
+                    if doc.get("story_id"):
+                        tracker.related.setdefault(doc["id"], now - tracker.sent[doc["id"]])
         if deadline is not None and time.monotonic() > deadline:
             return
         time.sleep(POLL_S)

@@ -2,7 +2,7 @@
 
 Readers never wait: the rebuild fills new indexes while the live ones serve, and one atomic
 swap puts them in place. The workers may keep running: events they handle meanwhile are read
-again after the swap, and related lists Redis changed meanwhile are sent again.
+again after the swap, and stories Redis changed meanwhile are sent again.
 """
 
 import argparse
@@ -30,7 +30,6 @@ from services.cli.reindex_meili import (
 )
 from services.cli.reindex_read import LinkReader, related_cursor, related_moved, stream_counts
 from services.cli.settings import Settings
-from services.related.settings import Settings as RelatedSettings
 from shared.broker import create_redis
 from shared.events import utcnow
 from shared.search_client import meili_client
@@ -83,9 +82,7 @@ async def _reindex(settings: Settings, key: SecretStr, args: argparse.Namespace)
     client = meili_client(settings.meili_url, key.get_secret_value(), timeout=MEILI_TIMEOUT_S)
     redis = create_redis(settings)
     try:
-        # The related service's own settings decide how much of a list it shows.
-        related = RelatedSettings(meili_key=key, environment=settings.environment)
-        reader = LinkReader(redis, settings.namespace, related.limit, related.relative_floor)
+        reader = LinkReader(redis, settings.namespace)
         builder = _builder(settings, args, reader, client)
         if not (await stream_counts(redis, builder.stream))[0]:
             cli.fail(f"stream {builder.stream!r} is empty: nothing to rebuild from")

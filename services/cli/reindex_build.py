@@ -48,7 +48,7 @@ def summary(tally: Tally, counts: tuple[int, int], seconds: float, refreshed: in
         f"events read: {tally.events:,} (oldest retained event added {oldest})",
         f"invalid events skipped: {tally.invalid:,}",
         f"articles indexed: {len(tally.links):,}"
-        + (f" ({refreshed:,} re-sent: related lists changed meanwhile)" if refreshed else ""),
+        + (f" ({refreshed:,} re-sent: their story changed meanwhile)" if refreshed else ""),
         f"stories indexed: {len(tally.stories):,}",
         f"took {seconds:,.1f} s: {rate:,.0f} articles/s",
     ]
@@ -86,12 +86,9 @@ class Builder:
         events = [e for e in (decode(fields, self.dimensions) for _, fields in entries) if e]
         documents = to_documents(events)
         links = await self.reader.links([d["id"] for d in documents])
-        # Redis lets a list expire a while after its last change; the live index keeps a copy.
-        expired = [aid for aid, link in links.items() if link.related is None and link.story_id]
-        stored = await asyncio.to_thread(self.target.stored_related, expired)
         for document in documents:
             link = links[document["id"]]
-            document.update(link_fields(link, stored.get(document["id"])))
+            document.update(link_fields(link))
             self.tally.links[document["id"]] = link.digest()
         await asyncio.to_thread(self.target.articles, documents)
         self._count(entries, len(events))

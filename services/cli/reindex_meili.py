@@ -59,20 +59,6 @@ class Target:
         task = self.client.index(uid).update_documents_raw(body, "id", "application/json")
         self.tasks.append(task.task_uid)
 
-    def stored_related(self, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Return the related lists the live index holds for these articles."""
-        if not article_ids or self.uid is None:
-            return {}
-        params = {"ids": article_ids, "fields": ["id", "related"], "limit": len(article_ids)}
-        try:
-            found = self.client.index(self.live).get_documents(params).results
-        except MeilisearchApiError as exc:
-            if exc.code != "index_not_found":
-                raise
-            return {}
-        stored = {doc.id: dict(doc).get("related") for doc in found}
-        return {aid: related for aid, related in stored.items() if isinstance(related, list)}
-
 
 def prepare(client: meilisearch.Client, uid: str, dimensions: int) -> None:
     """Create the rebuild's indexes with the live indexes' settings."""

@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import ValidationError
 
-# The related service's own order of a stored list, reused so both agree.
-from services.related.lists import RelatedLists, ranked_entries, shown_entries
-from services.related.store import RelatedStore, decoded
+from services.related.store import RelatedStore
 from services.related.stories import story_document
 from shared.events import ArticleEnriched
 from shared.streams import RELATED_GROUP
@@ -85,14 +83,16 @@ def related_moved(before: tuple[str, int] | None, after: tuple[str, int] | None)
 
 @dataclass(frozen=True)
 class Links:
-    """What the related service keeps in Redis about one article."""
+    """What the related service keeps in Redis about one article that its document copies.
 
-    related: list[dict[str, Any]] | None  # the entries it shows; None when Redis has no list
+    Its related list is not among it: the search service reads lists in Redis itself.
+    """
+
     story_id: str | None
 
     def digest(self) -> int:
         """Return a fingerprint, to tell later whether Redis changed."""
-        return fingerprint([self.related, self.story_id])
+        return fingerprint([self.story_id])
 
 
 def fingerprint(value: Any) -> int:
@@ -100,46 +100,22 @@ def fingerprint(value: Any) -> int:
     return hash(json.dumps(value, sort_keys=True))
 
 
-def shown(raw: Mapping[str, str], limit: int, ratio: float) -> list[dict[str, Any]]:
-    """Return the entries of a stored list that the related service shows, best first."""
-    return shown_entries(ranked_entries(raw)[:limit], ratio)
-
-
-def link_fields(links: Links, stored: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Return `related` and `story_id` for the document; `stored` stands in for an expired list."""
-    fields: dict[str, Any] = {}
-    if links.story_id is not None:
-        fields["story_id"] = links.story_id
-    related = links.related if links.related is not None else stored
-    if related is None and links.story_id is not None:
-        related = []  # the related service has seen the article: it found nothing related
-    if related is not None:
-        fields["related"] = related
-    return fields
+def link_fields(links: Links) -> dict[str, Any]:
+    """Return the fields the document takes from Redis: its story, once it has one."""
+    return {} if links.story_id is None else {"story_id": links.story_id}
 
 
 class LinkReader:
-    """Reads related lists, story membership and stories, never changing them."""
+    """Reads story membership and stories, never changing them."""
 
-    def __init__(self, redis: "Redis", namespace: str, limit: int, ratio: float):
-        self.redis, self.limit, self.ratio = redis, limit, ratio
+    def __init__(self, redis: "Redis", namespace: str):
+        self.redis = redis
         self.store = RelatedStore(redis, namespace, vectors_ttl_s=0)
-        # Not RelatedLists.add_and_top: it writes, trims lists and renews their expiry.
-        self.list_prefix = RelatedLists(redis, namespace, ttl_s=0).prefix
 
     async def links(self, article_ids: list[str]) -> dict[str, Links]:
         """Return what Redis holds about each article."""
         story_of = await self.store.stories_of(article_ids)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for article_id in article_ids:
-                pipe.hgetall(f"{self.list_prefix}{article_id}")
-            stored = await pipe.execute()
-        return {
-            aid: Links(
-                shown(decoded(raw), self.limit, self.ratio) if raw else None, story_of.get(aid)
-            )
-            for aid, raw in zip(article_ids, stored, strict=True)
-        }
+        return {aid: Links(story_of.get(aid)) for aid in article_ids}
 
     async def stories(self, story_ids: Iterable[str]) -> list[dict[str, Any]]:
         """Return the stories-index documents of the stories, as they stand now."""

@@ -37,8 +37,12 @@ def rules_of(settings: Settings, model: SameEvent | None = None) -> Rules:
         ),
         min_score=settings.min_score,
         limit=settings.limit,
-        relative_floor=settings.relative_floor,
     )
+
+
+def lists_ttl_s(settings: Settings) -> int | None:
+    """Return how long a related list is kept after its last update; None: as long as Redis."""
+    return int(settings.list_days * DAY_SECONDS) or None
 
 
 def create_app(settings: Settings) -> FastStream:
@@ -51,7 +55,9 @@ def create_app(settings: Settings) -> FastStream:
         settings.meili_index,
         stories_index_uid(settings.meili_index),
         RelatedStore(worker.redis, settings.namespace, int(settings.vectors_days * DAY_SECONDS)),
-        RelatedLists(worker.redis, settings.namespace, int(settings.list_days * DAY_SECONDS)),
+        RelatedLists(
+            worker.redis, settings.namespace, int(settings.list_days * DAY_SECONDS) or None
+        ),
         rules_of(settings),
     )
 

@@ -1,20 +1,21 @@
 """One batch of enriched articles: candidates, scores, stories, related lists, index copies.
 
 Work per article is bounded: at most `candidates` hits from each of two searches, at most
-`limit` related entries stored, and at most `limit` older articles told about it.
+`limit` related entries stored, and at most `limit` older articles told about it. The lists
+stay in Redis (the search service reads them there); an article's document gets its story
+once, and again only when its story merges into another.
 """
 
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import meilisearch
 import structlog
 
 from services.related.candidates import CandidateSearch, score_candidates
 from services.related.evidence import SameEvent
-from services.related.lists import RelatedLists, entries_of, index_updates, seed_of
+from services.related.lists import RelatedLists, entries_of
 from services.related.logic import CandidateQuery, wait_until_indexed
 from services.related.mates import batch_mates
 from services.related.merges import alias_documents, article_moves, with_moves
@@ -48,8 +49,6 @@ class Rules:
     stories: StoryRules
     min_score: float
     limit: int
-    # Shown only when at least this share of the best entry's score (chosen on ECB+ dev).
-    relative_floor: float
     # Vector searches in memory over the vectors Redis holds (see vectors.py), not Meilisearch.
     local_vectors: bool = True
 
@@ -86,11 +85,12 @@ class RelatedProcessor:
         scored = await self._find(events, clock)
         story_of, merged = await self._place(events, scored)
         clock.lap("stories_s")
-        lists = await self._lists(events, scored, story_of)
+        entries = entries_of(ids, scored, self.rules.min_score, self.rules.limit)
+        await self.lists.add_and_top(entries, entries, self.rules.limit)
         touched = {story_of[i] for i in ids if i in story_of} | {kept for _, kept in merged}
         stories = await self.store.story_states(touched)
         clock.lap("lists_s")
-        await asyncio.to_thread(self._publish, lists, story_of, set(ids), stories, merged)
+        await asyncio.to_thread(self._publish, ids, story_of, stories, merged)
         clock.lap("publish_s")
         return clock.laps
 
@@ -143,37 +143,15 @@ class RelatedProcessor:
         aliases = await self.store.aliases(story_of.values())
         return {a: resolve(s, aliases) for a, s in story_of.items()}, merged
 
-    async def _lists(
-        self, events: list[ArticleEnriched], scored: list[list[Match]], story_of: dict[str, str]
-    ) -> dict[str, list[dict[str, Any]]]:
-        """Store each article's entries and tell its matches about it; return touched lists."""
-        entries = entries_of(
-            [e.article.id for e in events], scored, story_of, self.rules.min_score, self.rules.limit
-        )
-        batch = {e.article.id for e in events}
-        await self._reseed(set(entries) - batch)
-        return await self.lists.add_and_top(entries, set(entries) | batch, self.rules.limit)
-
-    async def _reseed(self, older: set[str]) -> None:
-        """Reload the lists Redis let expire from the index, so an update never shortens them."""
-        missing = await self.lists.missing_lists(older)
-        if not missing:
-            return
-        index = self.client.index(self.index_uid)
-        params = {"ids": missing, "fields": ["id", "related"], "limit": len(missing)}
-        docs = (await asyncio.to_thread(index.get_documents, params)).results
-        await self.lists.add_entries({doc.id: seed_of(doc) for doc in docs}, only_new=True)
-
     def _publish(
         self,
-        lists: dict[str, list[dict[str, Any]]],
+        ids: list[str],
         story_of: dict[str, str],
-        batch: set[str],
         stories: list[StoryState],
         merged: list[tuple[str, str]],
     ) -> None:
         index = self.client.index(self.index_uid)
-        updates = index_updates(lists, story_of, batch, self.rules.relative_floor)
+        updates = [{"id": i, "story_id": story_of[i]} for i in ids]
         updates = with_moves(updates, article_moves(index, merged))
         self._last_task = int(index.update_documents(updates, "id").task_uid)
         documents = [story_document(state) for state in stories] + alias_documents(merged)

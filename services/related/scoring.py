@@ -88,18 +88,6 @@ def _shown_names(a: Profile, b: Profile, keys: frozenset[str]) -> tuple[str, ...
     return tuple(min(a.entities[k], b.entities[k]) for k in sorted(keys)[:MAX_SHARED_SHOWN])
 
 
-def reasons(match: Match, *, same_story: bool, similar_text: float = 0.6) -> list[str]:
-    """Return why two articles are related, in words, strongest first."""
-    said = ["same story"] if same_story else []
-    if match.shared_entities:
-        said.append("shared entities: " + ", ".join(match.shared_entities))
-    if match.shared_keywords:
-        said.append("shared keywords: " + ", ".join(match.shared_keywords))
-    if match.similarity >= similar_text or not said:
-        said.append("similar text")
-    return said
-
-
 def cosine_of_score(ranking_score: float) -> float:
     """Return the cosine behind a Meilisearch semantic ranking score, which is (1 + cos) / 2."""
     return max(-1.0, min(1.0, 2.0 * ranking_score - 1.0))

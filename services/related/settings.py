@@ -24,10 +24,6 @@ class Settings(WorkerSettings, ServiceSettings):
     # Below this same-event probability a candidate is not worth showing: on UCI dev, 0.05
     # left P@10 as it was and 1.2% of lists empty (bench/related_quality.py).
     min_score: float = Field(default=0.05, ge=0, le=1)
-    # An entry is shown only when it scores this share of the article's best entry or more.
-    # Off by default: a reader's box fills up to `limit` with what clears `min_score` (issue 16;
-    # 0.8 left 4.6 items a list on UCI dev and many boxes with one or two).
-    relative_floor: float = Field(default=0.0, ge=0, le=1)
     # A new article joins the story of its likeliest same-event candidate when that probability
     # reaches this; unset: the threshold learned with the model (models/same-event.json).
     story_join_probability: float | None = Field(default=None, ge=0, le=1)
@@ -37,5 +33,6 @@ class Settings(WorkerSettings, ServiceSettings):
     # An hour's stored vectors (the in-memory candidate search) are kept this long after its
     # last article: longer than the window, so every article in it has its vector.
     vectors_days: float = Field(default=7.0, gt=0, le=365)
-    # Related lists stay in Redis this long after their last update, then reload from the index.
-    list_days: float = Field(default=7.0, gt=0, le=365)
+    # Related lists are kept this long after their last update; 0 keeps them. They are the only
+    # copy (the search service reads them in Redis): an expired list is an empty related box.
+    list_days: float = Field(default=0.0, ge=0, le=3650)

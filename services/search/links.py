@@ -4,17 +4,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.search import paging
-from services.search.schemas import ArticleLink, RelatedArticle, RelatedLink, ThemeArticle
+from services.search.schemas import ArticleLink, RelatedArticle, ThemeArticle
 from shared import filters
+from shared.related_lists import Link, reasons
 
 DISPLAY = ["id", "title", "url", "source", "published_at"]
 # Of the article itself: what each list is built from.
-RELATED_SOURCE = ["id", "title", "related", "story_id"]
+RELATED_SOURCE = ["id", "title", "story_id"]
 THEME_SOURCE = ["id", "title", "published_ts", "primary_theme", "theme_scores", "story_id"]
 DAY_SECONDS = 86_400
-# The related service stores up to RELATED_LIMIT (10, at most 50); never read more than this.
+# The related service keeps up to RELATED_LIMIT (10, at most 50); never read more than this.
 MAX_STORED = 100
-SAME = "same story"  # the reason the related service gives for a same-story link
 
 
 def display_request(ids: list[str]) -> dict[str, Any]:
@@ -44,25 +44,25 @@ def link_fields(document: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def related_articles(
-    links: list[RelatedLink], hits: list[dict[str, Any]], limit: int, story_id: str | None = None
+    links: list[Link], hits: list[dict[str, Any]], limit: int, story_id: str | None = None
 ) -> list[RelatedArticle]:
     """Join the stored links, best first, to their documents; drop links whose article is gone.
 
-    A link to an article now in the same story as `story_id` is same-story whatever was stored
-    (stories merge after links are written), and moves ahead of the links that are not.
+    Links to articles in the story `story_id` (as the index has it now: stories merge after
+    links are written) are same-story and come first, each side in score order.
     """
     shown = {hit.get("id"): link_fields(hit) for hit in hits}
-    now_same = {hit.get("id") for hit in hits if story_id and hit.get("story_id") == story_id}
+    same = {hit.get("id") for hit in hits if story_id and hit.get("story_id") == story_id}
     related = []
     for link in links:
         fields = shown.get(link.id)
         if fields is not None:
-            related.append(RelatedArticle(**fields, **link.model_dump(exclude={"id"})))
-    merged = [r for r in related if r.id in now_same and not r.same_story]
-    for r in merged:
-        r.same_story, r.reasons = True, [SAME, *r.reasons]
-    if merged:
-        related.sort(key=lambda r: not r.same_story)  # stable: scores stay in order
+            now_same = link.id in same
+            why = reasons(link, same_story=now_same)
+            related.append(
+                RelatedArticle(**fields, score=link.score, same_story=now_same, reasons=why)
+            )
+    related.sort(key=lambda r: not r.same_story)  # stable: scores stay in order
     return related[:limit]
 
 

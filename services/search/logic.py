@@ -3,10 +3,8 @@
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from pydantic import ValidationError
-
 from services.search import paging
-from services.search.schemas import ArticleView, RelatedLink, SearchHit, SearchParams
+from services.search.schemas import ArticleView, SearchHit, SearchParams
 from shared import filters
 from shared.indexes import ENTITY_FIELDS
 from shared.vectors import INDEX_EMBEDDER
@@ -125,22 +123,7 @@ def article_view(document: dict[str, Any]) -> ArticleView | None:
     if not document.get("title"):
         return None
     known = {k: v for k, v in document.items() if k in ArticleView.model_fields and v is not None}
-    known["related"] = stored_related(document.get("related"))
     return ArticleView.model_validate(known)
-
-
-def stored_related(raw: Any) -> list[RelatedLink]:
-    """Return the well-formed stored related entries, in order, once per id; old fields ignored."""
-    links: dict[str, RelatedLink] = {}
-    for entry in raw if isinstance(raw, list) else []:
-        if not isinstance(entry, dict):
-            continue
-        try:
-            link = RelatedLink.model_validate({k: v for k, v in entry.items() if v is not None})
-        except ValidationError:
-            continue
-        links.setdefault(link.id, link)
-    return list(links.values())
 
 
 def facet_counts(response: dict[str, Any]) -> dict[str, dict[str, int]]:

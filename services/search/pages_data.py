@@ -7,12 +7,9 @@ from fastapi import HTTPException
 from services.search import paging
 from services.search.deps import SearchDeps, meili_errors
 from services.search.links import (
-    MAX_STORED,
     article_links,
-    display_request,
-    related_articles,
 )
-from services.search.logic import article_view, facet_counts, search_request, stored_related, to_hit
+from services.search.logic import article_view, facet_counts, search_request, to_hit
 from services.search.routes import article_document
 from services.search.schemas import (
     ArticleLink,
@@ -70,11 +67,6 @@ def same_story(deps: SearchDeps, view: ArticleView) -> list[ArticleLink]:
         with meili_errors():
             request = story_articles_request(view.story_id, SIDE_LIMIT * 5)
             found = article_links(deps.articles.search("", request)["hits"])
-    links = [link for link in stored_related(view.related)[:MAX_STORED] if link.same_story]
-    if links:
-        with meili_errors():
-            hits = deps.articles.search("", display_request([x.id for x in links]))["hits"]
-        found.extend(related_articles(links, hits, SIDE_LIMIT))
     seen = {view.id}
     others = []
     for link in found:

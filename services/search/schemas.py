@@ -69,15 +69,6 @@ class SearchResult(BaseModel):
     facets: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
-class RelatedLink(BaseModel):
-    """A related article as the related service stores it: id, score and why."""
-
-    id: str
-    score: float
-    same_story: bool = False
-    reasons: list[str] = Field(default_factory=list)
-
-
 class ArticleLink(BaseModel):
     """What a list needs to show and link an article."""
 
@@ -139,7 +130,6 @@ class ArticleView(BaseModel):
     entities: list[dict[str, Any]] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     story_id: str | None = None
-    related: list[RelatedLink] = Field(default_factory=list)
     enrichments: list[str] = Field(default_factory=list)
     enrichments_skipped: dict[str, str] = Field(default_factory=dict)
 

@@ -1,13 +1,15 @@
 """Routes for related articles, "More on theme" and stories."""
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import RedirectResponse
 from meilisearch.errors import MeilisearchApiError
+from redis.exceptions import RedisError
 
 from services.search import paging
-from services.search.deps import NOT_FOUND, SearchDeps, meili_errors
+from services.search.deps import NOT_FOUND, UNAVAILABLE, SearchDeps, meili_errors
 from services.search.links import (
     MAX_STORED,
     RELATED_SOURCE,
@@ -19,7 +21,6 @@ from services.search.links import (
     story_sizes_request,
     theme_articles,
 )
-from services.search.logic import stored_related
 from services.search.routes import ArticleId, StoryId, article_document
 from services.search.schemas import (
     MoreOnTheme,
@@ -34,6 +35,7 @@ from services.search.story_logic import (
     story_articles_request,
     to_story,
 )
+from shared.related_lists import Link, read_list
 
 STORIES_MISSING = "the stories index does not exist yet; start the related service"
 MOVED: dict[int | str, dict[str, Any]] = {
@@ -45,17 +47,16 @@ def links_router(deps: SearchDeps) -> APIRouter:
     """Return the routes that list what an article links to: related and "More on theme"."""
     router = APIRouter()
 
-    @router.get("/articles/{article_id}/related", responses=NOT_FOUND)
-    def get_related(
+    @router.get("/articles/{article_id}/related", responses={**NOT_FOUND, **UNAVAILABLE})
+    async def get_related(
         article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
     ) -> RelatedResult:
         """The related articles, best first, with their scores and reasons."""
-        article = article_document(deps, article_id, RELATED_SOURCE)
-        links = stored_related(article.get("related"))[:MAX_STORED]
+        article = await asyncio.to_thread(article_document, deps, article_id, RELATED_SOURCE)
+        links = await stored_links(deps, article_id)
         if not links:
             return RelatedResult(related=[])
-        with meili_errors():
-            hits = deps.articles.search("", display_request([link.id for link in links]))["hits"]
+        hits = await asyncio.to_thread(_displayed, deps, links)
         story_id = article.get("story_id")
         return RelatedResult(related=related_articles(links, hits, limit, story_id))
 
@@ -71,6 +72,22 @@ def links_router(deps: SearchDeps) -> APIRouter:
         return more_on_theme(deps, article_id, limit)
 
     return router
+
+
+async def stored_links(deps: SearchDeps, article_id: str) -> list[Link]:
+    """Return the related entries the related service keeps in Redis for an article."""
+    try:
+        return await read_list(deps.redis, deps.streams.namespace, article_id, MAX_STORED)
+    except RedisError as exc:
+        raise HTTPException(503, "Redis, which holds the related lists, is unreachable") from exc
+
+
+def _displayed(deps: SearchDeps, links: list[Link]) -> list[dict[str, Any]]:
+    with meili_errors():
+        hits: list[dict[str, Any]] = deps.articles.search(
+            "", display_request([x.id for x in links])
+        )["hits"]
+    return hits
 
 
 def more_on_theme(deps: SearchDeps, article_id: str, limit: int) -> MoreOnTheme:

@@ -15,7 +15,6 @@ from redis.asyncio import Redis
 from services.cli.main import main
 from services.cli.reindex_meili import RebuildError
 from services.cli.reindex_meili import swap as real_swap
-from services.related.lists import RelatedLists
 from services.related.store import RelatedStore, join_of
 from services.search.keys import provision_search_key, search_key_uid
 from shared.broker import publish_many
@@ -50,10 +49,6 @@ def enriched(n: int, title: str = "", dims: int = DIMS) -> ArticleEnriched:
     return ArticleEnriched(article=article, enrichment=enrichment, ingested_at=WHEN)
 
 
-def entry(score: float) -> dict[str, Any]:
-    return {"score": score, "same_story": False, "reasons": ["similar text"]}
-
-
 async def publish(env: dict[str, str], events: list[ArticleEnriched]) -> None:
     """Publish as the enrichment worker does: FastStream's envelope, one pipeline."""
     broker = RedisBroker(env["REDIS_URL"])
@@ -65,15 +60,11 @@ async def publish(env: dict[str, str], events: list[ArticleEnriched]) -> None:
         await client.aclose()
 
 
-async def seed_related(
-    env: dict[str, str], joins: dict[int, int], lists: dict[int, dict[int, dict[str, Any]]]
-) -> None:
-    """Store stories and related lists through the related service's own store."""
+async def seed_related(env: dict[str, str], joins: dict[int, int]) -> None:
+    """Store stories through the related service's own store (its lists stay in Redis)."""
     client = Redis.from_url(env["REDIS_URL"])
     store = RelatedStore(client, env["ONTHEME_NAMESPACE"], 3600)
     await store.join([join_of(enriched(a), hx(s)) for a, s in joins.items()])
-    entries = {hx(a): {hx(b): e for b, e in by.items()} for a, by in lists.items()}
-    await RelatedLists(client, env["ONTHEME_NAMESPACE"], 3600).add_entries(entries)
     await client.aclose()
 
 
@@ -94,10 +85,8 @@ def seeded(env: dict[str, str], meili_admin: meilisearch.Client) -> Iterator[dic
     index = env["MEILI_INDEX"]
     ensure_index(meili_admin, index, DIMS)
     ensure_stories_index(meili_admin, index)
-    expired_copy = {**STALE, "id": hx(4), "related": [{"id": hx(9), **entry(0.7)}]}
-    meili_admin.wait_for_task(
-        meili_admin.index(index).add_documents([STALE, expired_copy]).task_uid
-    )
+    live_copy = {**STALE, "id": hx(4), "related": [{"id": hx(9), "score": 0.7}]}  # older format
+    meili_admin.wait_for_task(meili_admin.index(index).add_documents([STALE, live_copy]).task_uid)
     task = meili_admin.index(stories_index_uid(index)).add_documents([{"id": "f" * 24}])
     meili_admin.wait_for_task(task.task_uid)
     events = [enriched(1), enriched(2, "First title"), enriched(3), enriched(2, "Second title")]
@@ -109,9 +98,7 @@ def seeded(env: dict[str, str], meili_admin: meilisearch.Client) -> Iterator[dic
     client.xadd(stream, {"__data__": '{"not": "an event"}'})
     client.xgroup_create(stream, RELATED_GROUP, id="$")
     client.close()
-    joins = {1: 1, 2: 1, 3: 1, 4: 4, 6: 6}
-    lists = {1: {2: entry(0.9), 3: entry(0.5)}, 2: {1: entry(0.9)}, 3: {1: entry(0.5)}}
-    asyncio.run(seed_related(env, joins, lists))
+    asyncio.run(seed_related(env, {1: 1, 2: 1, 3: 1, 4: 4, 6: 6}))
     yield env
     for uid in [i.uid for i in meili_admin.get_indexes({"limit": 1000})["results"]]:
         if uid.startswith(f"{index}-rebuild-"):
@@ -164,14 +151,12 @@ def test_reindex_rebuilds_both_indexes_and_swaps_them_in(
     assert first["people"] == ["Janet Yellen"]
     assert first["_vectors"]["article"]["embeddings"][0][1] == 1.0
     assert docs[hx(2)]["title"] == "Second title"  # the last event of an article wins
-    # Shown as the related service shows them: every entry, best first (no relative floor).
-    assert [(e["id"], e["score"]) for e in first["related"]] == [(hx(2), 0.9), (hx(3), 0.5)]
-    assert [e["id"] for e in docs[hx(3)]["related"]] == [hx(1)]
     assert {docs[hx(n)]["story_id"] for n in (1, 2, 3)} == {hx(1)}
-    assert docs[hx(4)]["related"][0]["id"] == hx(9)  # expired in Redis: the live copy kept
-    assert (docs[hx(6)]["related"], docs[hx(6)]["story_id"]) == ([], hx(6))
-    assert "related" not in docs[hx(5)]
+    assert docs[hx(6)]["story_id"] == hx(6)
+    assert "story_id" not in docs[hx(5)]
     assert "story_id" not in docs[hx(7)]
+    # Related lists are served from Redis: documents carry none, an old copy is not kept.
+    assert not any("related" in doc for doc in docs.values())
     stories = documents(meili_admin, stories_index_uid(index))
     assert set(stories) == {hx(1), hx(4), hx(6)}
     assert stories[hx(1)]["article_count"] == 3
@@ -217,9 +202,9 @@ def test_what_the_workers_write_during_the_rebuild_is_not_lost(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     def workers_then_swap(*args: Any) -> None:
-        # Just before the swap: a new event, a back-link and a story join, as the workers do.
+        # Just before the swap: a new event and story joins, as the workers make them.
         asyncio.run(publish(seeded, [enriched(8)]))
-        asyncio.run(seed_related(seeded, {8: 6}, {6: {8: entry(0.6)}}))
+        asyncio.run(seed_related(seeded, {8: 6, 5: 4}))
         client = redis.Redis.from_url(seeded["REDIS_URL"])
         stream = Streams(seeded["ONTHEME_NAMESPACE"]).enriched
         client.xreadgroup(RELATED_GROUP, "worker", {stream: ">"})
@@ -230,10 +215,10 @@ def test_what_the_workers_write_during_the_rebuild_is_not_lost(
     assert main(["reindex"]) == 0
     out = capsys.readouterr().out
     assert "the related service ran meanwhile" in out
-    assert "articles indexed: 8 (1 re-sent: related lists changed meanwhile)" in out
+    assert "articles indexed: 8 (1 re-sent: their story changed meanwhile)" in out
     docs = documents(meili_admin, seeded["MEILI_INDEX"])
     assert docs[hx(8)]["story_id"] == hx(6)
-    assert [e["id"] for e in docs[hx(6)]["related"]] == [hx(8)]
+    assert docs[hx(5)]["story_id"] == hx(4)
     stories = documents(meili_admin, stories_index_uid(seeded["MEILI_INDEX"]))
     assert stories[hx(6)]["article_count"] == 2
 

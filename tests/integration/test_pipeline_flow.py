@@ -22,6 +22,7 @@ from services.related.settings import Settings as RelatedSettings
 from services.search.pipeline import pipeline_state
 from shared.events import Article, ArticleIngested
 from shared.indexes import stories_index_uid
+from shared.related_lists import Link, read_list
 from shared.search_client import create_search_client
 from shared.settings import ServiceSettings
 from shared.streams import Streams
@@ -74,6 +75,15 @@ def documents(settings: ServiceSettings) -> dict[str, dict[str, Any]]:
     except MeilisearchApiError:
         return {}
     return {doc.id: dict(doc) for doc in found}
+
+
+async def related(settings: ServiceSettings, article_id: str) -> list[Link]:
+    """The related list the related service keeps in Redis for an article, best first."""
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        return await read_list(redis, settings.namespace, article_id, 50)
+    finally:
+        await redis.aclose()
 
 
 def stories_of(settings: ServiceSettings) -> dict[str, dict[str, Any]]:
@@ -145,7 +155,8 @@ async def test_an_ingested_event_ends_up_indexed_with_its_enrichment(
     assert doc["primary_theme"] == "economy-business-and-finance"
     assert doc["themes"][0] == "economy-business-and-finance"
     assert set(doc["enrichments"]) >= {"language", "lede", "entities", "keywords", "embedding"}
-    assert doc["related"] == []
+    assert "related" not in doc  # lists stay in Redis: the document is not rewritten
+    assert await related(workers, event.article.id) == []
     vector = vectors(workers, event.article.id)
     assert len(vector) == workers.embedding_dimensions
 
@@ -159,18 +170,17 @@ async def test_articles_of_one_story_relate_to_each_other(workers: ServiceSettin
     await publish(workers, [second, unrelated])
     await wait_for(lambda: idle(workers), what="pipeline idle")
     docs = documents(workers)
-    related = docs[second.article.id]["related"]
-    assert [r["id"] for r in related] == [first.article.id]
-    assert 0 < related[0]["score"] <= 1
-    assert related[0]["same_story"] is True
-    assert related[0]["reasons"][0] == "same story"
+    links = await related(workers, second.article.id)
+    assert [r.id for r in links] == [first.article.id]
+    assert 0 < links[0].score <= 1
+    assert "Malaysia Airlines" in links[0].shared_entities
     # The older article learns about the newer one.
-    assert [r["id"] for r in docs[first.article.id]["related"]] == [second.article.id]
-    assert docs[first.article.id]["related"][0]["score"] == related[0]["score"]
+    back = await related(workers, first.article.id)
+    assert [(r.id, r.score) for r in back] == [(second.article.id, links[0].score)]
     story = docs[first.article.id]["story_id"]
     assert docs[second.article.id]["story_id"] == story == first.article.id
     assert docs[unrelated.article.id]["story_id"] == unrelated.article.id
-    assert docs[unrelated.article.id]["related"] == []
+    assert await related(workers, unrelated.article.id) == []
     stories = stories_of(workers)
     assert stories[story]["article_count"] == 2
     assert stories[story]["title"] == first.article.title
@@ -183,12 +193,14 @@ async def test_replayed_articles_keep_their_story_and_entries(workers: ServiceSe
     await publish(workers, [first, second])
     await wait_for(lambda: idle(workers), what="pipeline idle")
     before = documents(workers)
+    lists = {e.article.id: await related(workers, e.article.id) for e in (first, second)}
     await publish(workers, [second, first])
     await wait_for(lambda: idle(workers), what="replay processed")
     after = documents(workers)
     for event in (first, second):
         key = event.article.id
-        assert after[key]["related"] == before[key]["related"]
+        assert await related(workers, key) == lists[key]
+        assert lists[key]
         assert after[key]["story_id"] == before[key]["story_id"]
     story = stories_of(workers)[before[first.article.id]["story_id"]]
     assert story["article_count"] == 2

@@ -57,16 +57,8 @@ DOCS = [
         "AP",
         3,
         themes=["sport"],
-        related=[
-            # The baseline's old format: its stale display fields are ignored.
-            {
-                "id": f"{2:024x}",
-                "title": "Draw",
-                "url": None,
-                "source": "AP",
-                "published_at": None,
-                "score": 0.7,
-            },
+        related=[  # stored in Redis (tests/fixtures/search.py)
+            {"id": f"{2:024x}", "score": 0.7, "shared_entities": ["Fed"]},
             {"id": f"{5:024x}", "score": 0.6},  # no such article: dropped
         ],
     ),
@@ -146,11 +138,12 @@ def test_articles_and_related(api: TestClient) -> None:
     assert article["title"] == "World cup draw"
     assert article["entities"] == []
     assert article["keywords"] == []
-    assert [r["id"] for r in article["related"]] == [f"{2:024x}", f"{5:024x}"]
+    assert "related" not in article  # the lists are served from Redis, below
     related = api.get(f"/articles/{4:024x}/related", params={"limit": 5}).json()["related"]
     assert [(r["title"], r["score"], r["same_story"], r["reasons"]) for r in related] == [
-        ("Fed raises rates", 0.7, False, [])
+        ("Fed raises rates", 0.7, False, ["shared entities: Fed"])
     ]
+    assert api.get(f"/articles/{1:024x}/related").json() == {"related": []}
     assert api.get(f"/articles/{9:024x}").status_code == 404
     assert api.get("/articles/not-an-id").status_code == 422
 

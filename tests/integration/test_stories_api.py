@@ -54,18 +54,11 @@ def story(
     }
 
 
-RELATED_OF_1 = [
-    {"id": hx(2), "score": 0.9, "same_story": True, "reasons": ["same story"]},
-    {"id": hx(10), "score": 0.8, "same_story": False, "reasons": ["similar text"]},  # gone
-    {"id": hx(4), "score": 0.5, "reasons": ["shared entities: Russia, Syria"]},
-    {
-        "id": hx(8),
-        "score": 0.3,
-        "title": "Stale",
-        "url": "x",
-        "source": "Old",
-        "published_at": None,
-    },
+RELATED_OF_1 = [  # as the related service stores them in Redis (tests/fixtures/search.py)
+    {"id": hx(2), "score": 0.9},  # in the article's story
+    {"id": hx(10), "score": 0.8},  # gone
+    {"id": hx(4), "score": 0.5, "shared_entities": ["Russia", "Syria"]},
+    {"id": hx(8), "score": 0.3, "similarity": 0.7},
     {"id": hx(11), "score": 0.2},  # only partly written, not indexed: dropped
 ]
 ARTICLES = [
@@ -80,7 +73,7 @@ ARTICLES = [
     article(14, -15 * 24, ECON, 14),  # more than two weeks before article 2
     article(8, 24, SPORT, 8),
     article(9, 24, None, None),
-    {"id": hx(11), "story_id": hx(1), "related": [], "_vectors": {"article": None}},
+    {"id": hx(11), "story_id": hx(1), "_vectors": {"article": None}},
 ]
 STORIES = [
     story(1, 3, 2, [ECON], ("AP", "Reuters")),

@@ -41,7 +41,7 @@ def test_verdicts_compare_each_figure_with_its_target() -> None:
         "enrichment_alone": {"per_s": 400.0},
         "fulltext": {"per_s": 30.0},
         "search": {"verdict": {"ratio_p95": 1.1}},
-        "steady": {"p95_s": None},
+        "steady": {"p95_s": None, "related_s": {"p95": 4.2}},
         "projection": {"projected_total_mib": 2000.0},
     }
     met = {name: v["met"] for name, v in verdicts(figures).items()}
@@ -51,5 +51,6 @@ def test_verdicts_compare_each_figure_with_its_target() -> None:
         "fulltext_per_s": True,
         "api_p95_ratio": True,
         "delay_p95_s": False,  # nothing found is not fast
+        "related_delay_p95_s": True,
         "system_mib_at_300k_projected": True,
     }

@@ -1,6 +1,5 @@
 """`ontheme reindex`: the parts that need no server."""
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,14 +10,13 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from services.cli.main import main, parser
 from services.cli.reindex_build import Tally, summary
-from services.cli.reindex_meili import RebuildError, rebuild_uid, uids_of, wait_tasks
+from services.cli.reindex_meili import RebuildError, wait_tasks
 from services.cli.reindex_read import (
     Links,
     decode,
     entry_time,
     link_fields,
     related_moved,
-    shown,
 )
 from shared.events import Article, ArticleEnriched, Enrichment
 
@@ -69,47 +67,21 @@ def test_entry_time_is_when_the_entry_was_added() -> None:
     assert entry_time("1394452800000-0") == WHEN
 
 
-def stored(**scores: float) -> dict[str, str]:
-    return {
-        other: json.dumps({"score": s, "same_story": False, "reasons": []})
-        for other, s in scores.items()
-    }
-
-
-def test_shown_keeps_the_best_entries_near_the_top_score() -> None:
-    raw = stored(b=0.5, c=0.9, d=0.8, e=0.85)
-    assert [e["id"] for e in shown(raw, limit=10, ratio=0.8)] == ["c", "e", "d"]
-    assert [e["id"] for e in shown(raw, limit=2, ratio=0.0)] == ["c", "e"]
-    assert shown({}, limit=10, ratio=0.8) == []
-
-
-ENTRY = [{"id": "b", "score": 0.9}]
-
-
 @pytest.mark.parametrize(
-    ("links", "copy", "fields"),
+    ("links", "fields"),
     [
-        (Links(ENTRY, "s"), None, {"related": ENTRY, "story_id": "s"}),
-        (Links(ENTRY, "s"), [{"id": "old"}], {"related": ENTRY, "story_id": "s"}),  # Redis first
-        (Links(None, "s"), [{"id": "old"}], {"related": [{"id": "old"}], "story_id": "s"}),
-        (Links(None, "s"), None, {"related": [], "story_id": "s"}),  # seen, nothing related
-        (Links(None, None), None, {}),  # not seen by the related service yet
+        (Links("s"), {"story_id": "s"}),
+        (Links(None), {}),  # not seen by the related service yet
     ],
 )
-def test_link_fields(links: Links, copy: Any, fields: dict[str, Any]) -> None:
-    assert link_fields(links, copy) == fields
+def test_link_fields(links: Links, fields: dict[str, Any]) -> None:
+    assert link_fields(links) == fields
 
 
 def test_a_links_digest_changes_with_what_redis_holds() -> None:
-    assert Links(ENTRY, "s").digest() == Links([{"score": 0.9, "id": "b"}], "s").digest()
-    assert Links(ENTRY, "s").digest() != Links(ENTRY, "t").digest()
-    assert Links(None, "s").digest() != Links([], "s").digest()
-
-
-def test_the_rebuild_goes_into_indexes_named_after_the_live_one() -> None:
-    uid = rebuild_uid("articles", WHEN)
-    assert uid == "articles-rebuild-20140310120000"
-    assert uids_of(uid) == [uid, f"{uid}-stories"]
+    assert Links("s").digest() == Links("s").digest()
+    assert Links("s").digest() != Links("t").digest()
+    assert Links(None).digest() != Links("s").digest()
 
 
 @pytest.mark.parametrize(
@@ -133,7 +105,7 @@ def test_the_summary_reports_counts_rate_and_what_retention_cut() -> None:
     assert lines == [
         "events read: 1,200 (oldest retained event added 2014-03-10 12:00:00 UTC)",
         "invalid events skipped: 2",
-        "articles indexed: 4 (1 re-sent: related lists changed meanwhile)",
+        "articles indexed: 4 (1 re-sent: their story changed meanwhile)",
         "stories indexed: 1",
         "took 2.0 s: 2 articles/s",
         "note: 300 older events were trimmed from the stream (retention); "

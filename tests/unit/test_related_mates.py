@@ -2,10 +2,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.related.lists import cut_relative, index_updates, shown_entries
+from services.related.lists import entries_of
 from services.related.mates import batch_mates
 from services.related.nearest import cosines_with
+from services.related.scoring import Match
 from shared.events import Article, ArticleEnriched, Enrichment
+from shared.related_lists import Link
 
 WHEN = datetime(2014, 3, 10, tzinfo=UTC)
 
@@ -36,35 +38,15 @@ def test_without_embeddings_titles_stand_in() -> None:
     assert mates[0][1] == pytest.approx(1.0)
 
 
-def test_entries_well_below_the_best_are_not_shown() -> None:
-    entries = [{"id": "a", "score": 0.9}, {"id": "b", "score": 0.75}, {"id": "c", "score": 0.7}]
-    assert [e["id"] for e in cut_relative(entries, 0.8)] == ["a", "b"]
-    assert cut_relative([], 0.8) == []
-    assert cut_relative(entries, 0.0) == entries
-
-
-def test_a_reader_sees_the_same_story_first_then_the_best_scores() -> None:
-    entries = [
-        {"id": "a", "score": 0.9},
-        {"id": "b", "score": 0.6, "same_story": True},
-        {"id": "c", "score": 0.5},
-        {"id": "d", "score": 0.4, "same_story": True},
-    ]
-    assert [e["id"] for e in shown_entries(entries, 0.0)] == ["b", "d", "a", "c"]
-    assert [e["id"] for e in shown_entries(entries, 0.6)] == ["b", "a"]
-
-
-def test_older_articles_are_updated_only_when_the_batch_changed_what_they_show() -> None:
-    lists = {
-        "new": [{"id": "old1", "score": 0.9}],
-        "old1": [{"id": "new", "score": 0.9}],
-        "old2": [{"id": "x", "score": 0.9}, {"id": "new", "score": 0.5}],  # below the floor
+def test_each_kept_match_is_stored_both_ways_with_its_evidence() -> None:
+    match = Match("b", 0.9, 0.8, ("Fed",), ("rates",))
+    weak = Match("c", 0.01, 0.3, (), ())
+    entries = entries_of(["a"], [[match, weak]], min_score=0.05, limit=10)
+    assert entries == {
+        "a": {"b": Link("b", 0.9, 0.8, ("Fed",), ("rates",))},
+        "b": {"a": Link("a", 0.9, 0.8, ("Fed",), ("rates",))},
     }
-    updates = index_updates(lists, {"new": "s1", "old1": "s1"}, {"new"}, 0.8)
-    assert updates == [
-        {"id": "new", "related": [{"id": "old1", "score": 0.9}], "story_id": "s1"},
-        {"id": "old1", "related": [{"id": "new", "score": 0.9}]},
-    ]
+    assert entries_of(["a"], [[match, match]], 0.05, limit=1)["a"] == {"b": entries["a"]["b"]}
 
 
 def test_keyword_only_hits_get_the_cosine_of_their_stored_vectors() -> None:

@@ -2,11 +2,9 @@ import pytest
 
 from services.related.evidence import load_model
 from services.related.scoring import (
-    Match,
     Profile,
     cosine_of_score,
     profile_of_hit,
-    reasons,
     score_pair,
 )
 
@@ -52,17 +50,6 @@ def test_headlines_hours_apart_are_less_likely_one_event() -> None:
 def test_the_score_is_a_probability() -> None:
     for cosine in (-1.0, 0.0, 0.5, 1.0):
         assert 0.0 <= score_pair(profile("a"), profile("b"), cosine, MODEL).score <= 1.0
-
-
-def test_reasons_say_same_story_shared_names_and_similar_text() -> None:
-    match = Match("b", 0.8, 0.9, ("Russia",), ("port",))
-    assert reasons(match, same_story=True) == [
-        "same story",
-        "shared entities: Russia",
-        "shared keywords: port",
-        "similar text",
-    ]
-    assert reasons(Match("b", 0.3, 0.5, (), ()), same_story=False) == ["similar text"]
 
 
 def test_semantic_ranking_scores_map_back_to_cosines() -> None:

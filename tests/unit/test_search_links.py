@@ -6,8 +6,8 @@ from services.search.links import (
     theme_articles,
     top_themes,
 )
-from services.search.logic import article_view, stored_related
-from services.search.schemas import RelatedLink
+from services.search.logic import article_view
+from shared.related_lists import Link
 
 A, B, C = "a" * 24, "b" * 24, "c" * 24
 INJECTION = 'x" OR source = "y'
@@ -17,29 +17,10 @@ def hit(article_id: str, title: str = "T", **extra: object) -> dict[str, object]
     return {"id": article_id, "title": title, "url": None, "source": "AP", **extra}
 
 
-def test_stored_related_tolerates_old_and_partial_entries() -> None:
-    raw = [
-        {"id": A, "score": 0.9, "same_story": True, "reasons": ["same story"]},
-        {"id": B, "score": 0.5, "title": "Old", "url": "u", "source": "S", "published_at": None},
-        {"id": C, "score": 0.4, "same_story": None, "reasons": None},
-        {"id": A, "score": 0.1},  # a repeated id keeps its first, best entry
-        {"score": 0.3},
-        "junk",
-    ]
-    links = stored_related(raw)
-    assert [(link.id, link.score, link.same_story, link.reasons) for link in links] == [
-        (A, 0.9, True, ["same story"]),
-        (B, 0.5, False, []),
-        (C, 0.4, False, []),
-    ]
-    assert stored_related(None) == []
-    assert stored_related({"id": A}) == []
-
-
-def test_article_view_keeps_only_the_stored_link_fields() -> None:
-    view = article_view({"id": A, "title": "T", "related": [{"id": B, "score": 0.5, "title": "X"}]})
+def test_article_view_has_no_stored_list_fields() -> None:
+    view = article_view({"id": A, "title": "T", "related": [{"id": B, "score": 0.5}]})
     assert view is not None
-    assert view.related == [RelatedLink(id=B, score=0.5)]
+    assert "related" not in view.model_dump()  # GET /articles/{id}/related reads Redis
 
 
 def test_display_fields_come_in_one_request_with_quoted_ids() -> None:
@@ -51,31 +32,28 @@ def test_display_fields_come_in_one_request_with_quoted_ids() -> None:
     ]  # fmt: skip
 
 
-def test_related_keeps_the_stored_order_drops_the_gone_and_ignores_stored_titles() -> None:
-    links = stored_related(
-        [
-            {"id": A, "score": 0.9, "reasons": ["similar text"], "title": "Stale"},
-            {"id": B, "score": 0.8},
-            {"id": C, "score": 0.7, "same_story": True},
-        ]
-    )
+def test_related_keeps_the_stored_order_and_drops_the_gone() -> None:
+    links = [Link(A, 0.9, 0.7), Link(B, 0.8, 0.5), Link(C, 0.7, 0.2, ("Fed",), ("rates",))]
     hits = [hit(C, "Gamma"), hit(A, "Alpha"), hit(B, "")]  # B: not indexed (no title)
     related = related_articles(links, hits, 10)
     assert [(r.id, r.title, r.score) for r in related] == [(A, "Alpha", 0.9), (C, "Gamma", 0.7)]
     assert related[0].reasons == ["similar text"]
-    assert related[1].same_story
+    assert related[1].reasons == ["shared entities: Fed", "shared keywords: rates"]
+    assert not any(r.same_story for r in related)
     assert [r.id for r in related_articles(links, hits, 1)] == [A]
 
 
-def test_a_link_into_the_articles_story_now_is_same_story_and_comes_first() -> None:
-    links = stored_related(
-        [{"id": A, "score": 0.9, "reasons": ["similar text"]}, {"id": B, "score": 0.8}]
-    )
-    hits = [{**hit(A, "Alpha"), "story_id": "s9"}, {**hit(B, "Beta"), "story_id": "s1"}]
+def test_links_into_the_articles_story_as_it_stands_are_same_story_and_come_first() -> None:
+    links = [Link(A, 0.9, 0.7), Link(B, 0.8, 0.3), Link(C, 0.5, 0.3)]
+    hits = [
+        {**hit(A, "Alpha"), "story_id": "s9"},
+        {**hit(B, "Beta"), "story_id": "s1"},
+        {**hit(C, "Gamma"), "story_id": "s1"},
+    ]
     related = related_articles(links, hits, 10, story_id="s1")  # B's story merged into s1
-    assert [(r.id, r.same_story) for r in related] == [(B, True), (A, False)]
+    assert [(r.id, r.same_story) for r in related] == [(B, True), (C, True), (A, False)]
     assert related[0].reasons == ["same story"]
-    assert [r.same_story for r in related_articles(links, hits, 10)] == [False, False]
+    assert [r.same_story for r in related_articles(links, hits, 10)] == [False] * 3
 
 
 def test_more_on_theme_request() -> None:
