@@ -8,7 +8,7 @@ its vector up to ten times), so they expire only when `ttl_s` says so. The forma
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from services.related.scoring import Match
@@ -30,11 +30,9 @@ class RelatedLists:
     def _key(self, article_id: str) -> str:
         return list_key(self.namespace, article_id)
 
-    async def add_and_top(
-        self, entries: Entries, article_ids: Iterable[str], keep: int
-    ) -> dict[str, list[Link]]:
-        """Store entries, then return each article's best `keep` entries, dropping the rest."""
-        ids = sorted(set(article_ids))
+    async def add(self, entries: Entries, keep: int) -> None:
+        """Store entries, then keep each touched list's best `keep` entries, dropping the rest."""
+        ids = sorted(entries)
         async with self.redis.pipeline(transaction=False) as pipe:
             for article_id, by_other in entries.items():
                 values: dict[FieldT, EncodableT] = {o: encode(e) for o, e in by_other.items()}
@@ -46,7 +44,6 @@ class RelatedLists:
             replies = await pipe.execute()
         lists = {aid: ranked(raw) for aid, raw in zip(ids, replies[-len(ids) :], strict=True)}
         await self._trim(lists, keep)
-        return {aid: links[:keep] for aid, links in lists.items()}
 
     async def _trim(self, lists: Mapping[str, list[Link]], keep: int) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:

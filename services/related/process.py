@@ -86,7 +86,7 @@ class RelatedProcessor:
         story_of, merged = await self._place(events, scored)
         clock.lap("stories_s")
         entries = entries_of(ids, scored, self.rules.min_score, self.rules.limit)
-        await self.lists.add_and_top(entries, entries, self.rules.limit)
+        await self.lists.add(entries, self.rules.limit)
         touched = {story_of[i] for i in ids if i in story_of} | {kept for _, kept in merged}
         stories = await self.store.story_states(touched)
         clock.lap("lists_s")
