@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.related.words import content_words
-from shared.embeddings import (
+from shared.adapters.embeddings import (
     EMBEDDERS,
     Embedder,
     Vectors,

@@ -26,8 +26,8 @@ from services.enrichment.theme_data import (
     row_article,
 )
 from services.enrichment.themes import ThemeRules
-from shared.events import ArticleIngested
-from shared.vectors import DEFAULT_EMBEDDER
+from shared.contracts.events import ArticleIngested
+from shared.contracts.vectors import DEFAULT_EMBEDDER
 
 
 def rows(path: Path, limit: int) -> list[dict[str, Any]]:

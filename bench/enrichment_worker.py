@@ -23,12 +23,12 @@ from redis.asyncio import Redis
 from bench.enrichment_quality import event
 from deploy.native.servers import free_port, start_redis
 from services.enrichment.app import create_app
+from services.enrichment.batch_steps import embedding_text, full_text, language_text
 from services.enrichment.pipeline import Enricher, load_models
 from services.enrichment.settings import Settings
-from services.enrichment.steps import embedding_text, full_text, language_text
-from shared.broker import create_broker
-from shared.events import ArticleIngested
-from shared.streams import Streams
+from shared.contracts.events import ArticleIngested
+from shared.contracts.keys import Streams
+from shared.runtime.broker import create_broker
 
 
 def batches(items: Any, size: int) -> list[Any]:

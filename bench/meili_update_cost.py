@@ -23,8 +23,8 @@ import numpy as np
 from bench.meili_vector_store import meilisearch, wait
 from bench.related_quality import run_cli
 from bench.suite.monitor import cpu_seconds
-from shared.indexes import index_settings
-from shared.vectors import INDEX_EMBEDDER
+from shared.contracts.index_schema import index_settings
+from shared.contracts.vectors import INDEX_EMBEDDER
 
 DIMENSIONS = 512
 LIST = [

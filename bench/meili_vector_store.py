@@ -26,9 +26,9 @@ from bench.quality_data import UCI_FILE, read_jsonl
 from bench.suite.monitor import cpu_seconds, proc_status
 from deploy.native.binaries import meilisearch_binary
 from deploy.native.servers import free_port, start_meilisearch
-from shared.embeddings import load_embedder
-from shared.indexes import index_settings
-from shared.vectors import INDEX_EMBEDDER
+from shared.adapters.embeddings import load_embedder
+from shared.contracts.index_schema import index_settings
+from shared.contracts.vectors import INDEX_EMBEDDER
 
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 BATCHES = (20, 100, 500)

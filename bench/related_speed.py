@@ -36,8 +36,6 @@ from typing import Any, cast
 import httpx
 import numpy as np
 import redis
-from faststream.redis.message import bDATA_KEY
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from bench.quality_data import UCI_FILE, Row, iso, parse_ts, read_jsonl, to_row
 from bench.related_quality import (
@@ -49,7 +47,8 @@ from bench.related_quality import (
     wait_idle,
 )
 from bench.suite.system import System
-from shared.streams import Streams
+from shared.contracts.keys import Streams
+from shared.contracts.wire import DATA_FIELD, unwrap
 
 STEPS = ("wait_indexed_s", "search_s", "stories_s", "lists_s", "publish_s")
 STORED = "related stored"
@@ -177,7 +176,7 @@ def _page(client: "redis.Redis", stream: str, low: str) -> list[Entry]:
 
 def _article_id(fields: Mapping[bytes, bytes]) -> str:
     """The article id in a FastStream stream entry (binary envelope, JSON body)."""
-    body, _ = BinaryMessageFormatV1.parse(fields[bDATA_KEY])
+    body, _ = unwrap(fields[DATA_FIELD])
     article_id: str = json.loads(body)["article"]["id"]
     return article_id
 

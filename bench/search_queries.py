@@ -14,8 +14,8 @@ from typing import Any
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from services.search.logic import search_request
 from services.search.schemas import SearchParams
+from services.search.search_query import search_request
 
 WORD = re.compile(r"[a-z][a-z'&-]*[a-z]")
 MIN_WORD = 3

@@ -25,8 +25,9 @@ from sklearn.linear_model import LogisticRegression
 from bench.quality_data import TEST_SHARE, UCI_FILE, read_lines
 from services.related.evidence import FEATURES, KINDS, Rarity, kind_of, pair_features
 from services.related.scoring import Profile
-from services.related.stories import Arrival, StoryRules, plan_stories, resolve
+from services.related.stories import Arrival, StoryRules, plan_stories
 from services.related.words import content_words
+from shared.stories.records import resolve
 
 MODELS = Path(__file__).resolve().parents[1] / "services" / "related" / "models"
 NEIGHBOURS, WINDOW_S, MIN_DF, LONG_ENTITIES, ECB_WEIGHT = 30, 4 * 86_400, 3, 8, 20.0

@@ -35,10 +35,10 @@ from services.poller import app as poller_app
 from services.poller import settings as poller_settings
 from services.related import app as related_app
 from services.related import settings as related_settings
-from shared.broker import create_broker
-from shared.events import ArticleEnriched, ArticleIngested, EventDeadLettered
-from shared.streams import DEAD_LETTER, ENRICHED, INGESTED
-from shared.tracing import TRACE_HEADER
+from shared.contracts.events import ArticleEnriched, ArticleIngested, EventDeadLettered
+from shared.contracts.keys import DEAD_LETTER, ENRICHED, INGESTED
+from shared.contracts.wire import TRACE_HEADER
+from shared.runtime.broker import create_broker
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "asyncapi"
 COMMAND = "python -m deploy.asyncapi"
@@ -257,8 +257,8 @@ def readme(documents: dict[str, dict[str, Any]]) -> str:
     lines += [
         "",
         "¹ Dead letters are appended with XADD as plain JSON in the `__data__` field",
-        "(`shared.consume.dead_letter`): no FastStream envelope and no headers; each worker",
-        "declares the stream as a publisher for its document only. A dead letter keeps the",
+        "(`shared.runtime.batches.dead_letter`): no FastStream envelope and no headers; each",
+        "worker declares the stream as a publisher for its document only. A dead letter keeps the",
         "original's trace id in its `trace_id` field.",
         "Events on the other streams carry the article's trace id in the `trace_id` header of",
         "FastStream's envelope (the messages' `headers` in the documents).",

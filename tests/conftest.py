@@ -8,7 +8,7 @@ import meilisearch
 import pytest
 import redis
 
-from shared.indexes import stories_index_uid
+from shared.contracts.index_schema import stories_index_uid
 
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.web"]
 

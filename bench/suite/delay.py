@@ -18,7 +18,7 @@ from bench.pipeline_throughput import articles
 from bench.quality_data import UCI_FILE
 from bench.related_speed import enriched_times, spread
 from bench.suite.system import System
-from shared.streams import Streams
+from shared.contracts.keys import Streams
 
 POLL_S = 0.05
 FETCH_MAX = 1000

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import redis
 
-from shared.streams import TOPOLOGY, Streams
+from shared.adapters.redis import text
+from shared.contracts.keys import TOPOLOGY, Streams
 
 INTERVAL_S = 0.5
 
@@ -105,7 +106,7 @@ def group_progress(client: "redis.Redis") -> dict[str, int]:
         if not client.exists(key):
             continue
         for info in client.xinfo_groups(key):
-            name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
+            name = text(info["name"])
             done[f"{stream}/{name}"] = int(info.get("entries-read") or 0) - int(info["pending"])
     done["ingested"] = int(client.xlen(streams.ingested)) if client.exists(streams.ingested) else 0
     return done

@@ -15,8 +15,14 @@ from bench.quality_data import UCI_FILE, read_jsonl
 from bench.related_quality import wait_idle
 from bench.suite.monitor import Monitor, between, cpu_used, peak_total_rss_mib, rates
 from bench.suite.system import Servers, System, ontheme_ingest, start_worker
-from shared.indexes import BASE_SETTINGS
-from shared.streams import ENRICHED, ENRICHMENT_GROUP, INDEXING_GROUP, INGESTED, RELATED_GROUP
+from shared.contracts.index_schema import BASE_SETTINGS
+from shared.contracts.keys import (
+    ENRICHED,
+    ENRICHMENT_GROUP,
+    INDEXING_GROUP,
+    INGESTED,
+    RELATED_GROUP,
+)
 
 ECB_FILE = "ecbplus.dev.jsonl.gz"
 RAW_INDEX = "bench-raw"

@@ -14,7 +14,7 @@ from services.cli import main as cli
 from services.cli.dlq_store import Dlq
 from services.cli.dlq_view import ENTRY_ID
 from services.cli.settings import Settings
-from shared.streams import Streams
+from shared.contracts.keys import Streams
 
 Action = Callable[[argparse.Namespace, Dlq], int]
 

@@ -22,7 +22,7 @@ from services.cli.dlq_view import (
     show_lines,
     summary_line,
 )
-from shared.tracing import envelope
+from shared.contracts.wire import encode
 
 
 def run_list(args: argparse.Namespace, dlq: Dlq) -> int:
@@ -96,7 +96,7 @@ def _replay_one(letter: Letter, dlq: Dlq, *, dry_run: bool) -> str:
         cli.echo(f"would replay {letter.entry_id} to {target}")
         return "replayed"
     # Back with the trace id it had, so the article's log lines still share one id.
-    original = asyncio.run(envelope(event.original.encode(), event.trace_id))
+    original = asyncio.run(encode(event.original.encode(), event.trace_id))
     new_id = store.replay(dlq.client, dlq.key, letter.entry_id, event.stream, original)
     if new_id is None:  # deleted by someone else since it was read
         cli.fail(f"no dead letter {letter.entry_id}")

@@ -6,8 +6,9 @@ from typing import Any, cast
 
 import redis
 
-from services.cli.dlq_view import DATA_FIELD, Letter, parse_entry
-from shared.streams import Streams
+from services.cli.dlq_view import Letter, parse_entry
+from shared.contracts.keys import Streams
+from shared.contracts.wire import DATA_FIELD
 
 PAGE = 500
 CONNECT_TIMEOUT_S = 5.0

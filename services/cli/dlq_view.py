@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from pydantic import ValidationError
+from shared.contracts.events import EventDeadLettered
+from shared.contracts.keys import Streams
+from shared.contracts.wire import read_dead_letter
+from shared.runtime.batches import UNDECODABLE
 
-from shared.consume import UNDECODABLE
-from shared.events import EventDeadLettered
-from shared.streams import Streams
-
-DATA_FIELD = b"__data__"
 ENTRY_ID = re.compile(r"^\d+-\d+$")
 WIDTH = 120
 MIN_ERROR_WIDTH = 20
@@ -64,17 +62,8 @@ class Listing:
 
 def parse_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Letter:
     """Read a stream entry as a dead letter, keeping unreadable ones with the reason."""
-    raw = fields.get(DATA_FIELD)
-    if raw is None:
-        shown = {k.decode(errors="replace"): v.decode(errors="replace") for k, v in fields.items()}
-        return Letter(entry_id.decode(), None, json.dumps(shown), "no __data__ field")
-    text = raw.decode(errors="replace")
-    try:
-        event = EventDeadLettered.model_validate_json(text)
-    except ValidationError as exc:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return Letter(entry_id.decode(), None, text, f"not an EventDeadLettered: {reasons}")
-    return Letter(entry_id.decode(), event, text)
+    read = read_dead_letter(fields)
+    return Letter(entry_id.decode(), read.event, read.data, read.problem)
 
 
 def collect(letters: Iterable[Letter], filters: Filters, streams: Streams, limit: int) -> Listing:

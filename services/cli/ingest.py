@@ -21,10 +21,10 @@ from services.cli.args import bounded
 from services.cli.ingest_file import Rejects, Source, parse_line
 from services.cli.ingest_progress import Tally, first_interrupt_stops, progress_bar, show, summary
 from services.cli.settings import Settings
-from services.ingest.store import Acceptor
-from shared.broker import create_redis
-from shared.events import Article
-from shared.streams import Streams
+from shared.articles.accept import Acceptor
+from shared.contracts.events import Article
+from shared.contracts.keys import Streams
+from shared.runtime.broker import create_redis
 
 PROGRESS_EVERY = 1000  # lines between progress updates (the bar redraws at most every 0.5 s)
 

@@ -11,14 +11,13 @@ from typing import IO, Self
 
 from pydantic import ValidationError
 
-from services.ingest.logic import describe, to_article
-from services.ingest.schemas import ArticleIn
-from services.ingest.settings import Settings as IngestSettings
-from shared.events import Article
+from shared.articles.convert import describe, to_article
+from shared.articles.submitted import MAX_ARTICLE_BYTES, ArticleIn
+from shared.contracts.events import Article
 
 GZIP_MAGIC = b"\x1f\x8b"
 # The API answers 413 to a request larger than this; one line is one request's body.
-MAX_LINE_BYTES: int = IngestSettings.model_fields["max_article_bytes"].default
+MAX_LINE_BYTES = MAX_ARTICLE_BYTES
 # Enough of a rejected line to see what is wrong with it, without copying a huge one.
 MAX_RAW_CHARS = 10_000
 # The shared data sets' own fields, which the API would reject as unknown. `category` and

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 
 from services.cli import dlq, ingest, reindex
-from shared.logging import configure_logging
+from shared.runtime.logging import configure_logging
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS = (dlq, ingest, reindex)

@@ -30,10 +30,10 @@ from services.cli.reindex_meili import (
 )
 from services.cli.reindex_read import LinkReader, related_cursor, related_moved, stream_counts
 from services.cli.settings import Settings
-from shared.broker import create_redis
-from shared.events import utcnow
-from shared.search_client import meili_client
-from shared.streams import Streams
+from shared.adapters.search_client import meili_client
+from shared.contracts.events import utcnow
+from shared.contracts.keys import Streams
+from shared.runtime.broker import create_redis
 
 # Meilisearch answers a batch of 1,000 articles with vectors in well under a minute.
 MEILI_TIMEOUT_S = 60

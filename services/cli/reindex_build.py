@@ -16,9 +16,9 @@ from services.cli.reindex_read import (
     fingerprint,
     link_fields,
     pages,
-    text,
 )
-from services.indexing.logic import to_documents
+from shared.adapters.redis import text
+from shared.contracts.documents import to_documents
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

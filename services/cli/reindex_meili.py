@@ -9,7 +9,8 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from pydantic_core import to_json
 
-from shared.indexes import ensure_index, ensure_stories_index, stories_index_uid
+from shared.adapters.indexes import ensure_index, ensure_stories_index
+from shared.contracts.index_schema import stories_index_uid
 
 # Task uids per status query: they travel in the URL.
 TASKS_PER_QUERY = 100

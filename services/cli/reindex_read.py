@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import ValidationError
 
-from services.related.store import RelatedStore
-from services.related.stories import story_document
-from shared.events import ArticleEnriched
-from shared.streams import RELATED_GROUP
+from shared.adapters.redis import text
+from shared.contracts.events import ArticleEnriched
+from shared.contracts.keys import RELATED_GROUP
+from shared.contracts.wire import body_and_headers
+from shared.stories.reader import StoryReader
+from shared.stories.records import story_document
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -22,25 +23,16 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 
 def decode(fields: Mapping[bytes, bytes], dimensions: int) -> ArticleEnriched | None:
     """Return the enriched article of a stream entry, or None when it holds no valid one."""
-    raw = fields.get(b"__data__")
-    if raw is None:
-        return None
-    # FastStream writes a binary envelope; others write raw JSON (its parser would decode that
-    # whole, twice as slow as validating it).
-    envelope = raw.startswith(BinaryMessageFormatV1.IDENTITY_HEADER)
-    body = BinaryMessageFormatV1.parse(raw)[0] if envelope else raw
     try:
+        body = body_and_headers(fields)[0]
+        if body is None:
+            return None
         event = ArticleEnriched.model_validate_json(body)
-    except ValidationError:
+    except (ValidationError, ValueError):
         return None
     vector = event.enrichment.embedding
     # A vector of another size would fail its whole Meilisearch batch: skip this one event.
     return None if vector is not None and len(vector) != dimensions else event
-
-
-def text(value: bytes | str) -> str:
-    """Return a Redis reply as text."""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def entry_time(entry_id: bytes | str) -> datetime:
@@ -110,7 +102,7 @@ class LinkReader:
 
     def __init__(self, redis: "Redis", namespace: str):
         self.redis = redis
-        self.store = RelatedStore(redis, namespace, vectors_ttl_s=0)
+        self.store = StoryReader(redis, namespace)
 
     async def links(self, article_ids: list[str]) -> dict[str, Links]:
         """Return what Redis holds about each article."""

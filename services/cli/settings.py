@@ -1,7 +1,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import CommonSettings
+from shared.contracts.settings import CommonSettings
 
 # `make run` writes its generated secrets here; the CLI run from the repository finds them.
 LOCAL_ENV = ".data/local.env"

@@ -2,7 +2,7 @@
 
 from services.enrichment.app import SERVICE, create_app
 from services.enrichment.settings import Settings
-from shared.runner import run_worker
+from shared.runtime.runner import run_worker
 
 if __name__ == "__main__":
     run_worker(SERVICE, Settings, create_app)

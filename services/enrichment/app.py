@@ -7,11 +7,11 @@ from faststream import FastStream
 
 from services.enrichment.pipeline import Enricher, load_models
 from services.enrichment.settings import Settings
-from shared.broker import publish_many
-from shared.consume import Entry, check_batch, dead_letter
-from shared.events import ArticleEnriched, ArticleIngested
-from shared.streams import ENRICHMENT_GROUP
-from shared.worker import consume, create_worker, create_worker_app
+from shared.contracts.events import ArticleEnriched, ArticleIngested
+from shared.contracts.keys import ENRICHMENT_GROUP
+from shared.runtime.batches import Entry, check_batch, dead_letter
+from shared.runtime.broker import publish_many
+from shared.runtime.worker import consume, create_worker, create_worker_app
 
 SERVICE = "enrichment"
 log = structlog.stdlib.get_logger(__name__)

@@ -6,11 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from services.enrichment.entities import EntityExtractor
-from services.enrichment.keywords import KeywordExtractor
-from services.enrichment.language import LanguageDetector
-from services.enrichment.logic import normalise_language, text_fields
-from services.enrichment.steps import (
+from services.enrichment.article_text import normalise_language, text_fields
+from services.enrichment.batch_steps import (
     Draft,
     Failed,
     embedding_text,
@@ -18,12 +15,15 @@ from services.enrichment.steps import (
     guarded,
     keyword_text,
 )
-from services.enrichment.steps import language_text as language_input
+from services.enrichment.batch_steps import language_text as language_input
+from services.enrichment.entities import EntityExtractor
+from services.enrichment.keywords import KeywordExtractor
+from services.enrichment.language import LanguageDetector
 from services.enrichment.theme_model import load_theme_model
 from services.enrichment.themes import ThemeClassifier, ThemeRules
-from shared.embeddings import Embedder, load_embedder
-from shared.events import ArticleEnriched, ArticleIngested, Enrichment, EntityMention
-from shared.themes import load_taxonomy
+from shared.adapters.embeddings import Embedder, load_embedder
+from shared.contracts.events import ArticleEnriched, ArticleIngested, Enrichment, EntityMention
+from shared.contracts.themes import load_taxonomy
 
 OVERRULE_DECLARED = 0.8
 Vector = npt.NDArray[np.float32]
@@ -151,7 +151,7 @@ class Enricher:
                 draft.record("embedding", vector)
                 draft.record("themes", Failed("no embedding"))
                 continue
-            # Events carry it packed (shared.vectors.pack): no rounding needed here.
+            # Events carry it packed (shared.contracts.vectors.pack): no rounding needed here.
             values = vector.tolist()
             draft.record("embedding", vector, embedding=values, embedding_model=self._name)
             done.append((draft, vector))

@@ -2,7 +2,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.enrichment.themes import ThemeRules
-from shared.settings import MetricsPort, WorkerSettings
+from shared.contracts.settings import MetricsPort, WorkerSettings
 
 
 class Settings(WorkerSettings):

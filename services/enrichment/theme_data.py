@@ -14,11 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from services.enrichment.logic import lede_of
-from services.enrichment.steps import embedding_text
-from shared.events import Article
-from shared.ids import article_id
-from shared.themes import Taxonomy
+from services.enrichment.article_text import lede_of
+from services.enrichment.batch_steps import embedding_text
+from shared.contracts.events import Article
+from shared.contracts.ids import article_id
+from shared.contracts.themes import Taxonomy
 
 HUFFPOST_FILE = "huffpost-news-category.dev.jsonl.gz"
 UCI_FILE = "uci-news-aggregator.dev.jsonl.gz"
@@ -134,7 +134,7 @@ def uci_labelled(data: Path, per_category: int, seed: int) -> list[Labelled]:
 
 def example_labelled() -> list[Labelled]:
     """The hand-written example headlines per top-level topic, and texts with none."""
-    path = resources.files("shared").joinpath("taxonomy/theme-examples.jsonl")
+    path = resources.files("shared.contracts").joinpath("taxonomy/theme-examples.jsonl")
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     return [Labelled(r["text"], r["top"] or NO_THEME, "examples") for r in rows]
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.enrichment.theme_model import NO_THEME, ThemeModel
-from shared.themes import Taxonomy, ThemeScore, Topic
+from shared.contracts.themes import Taxonomy, ThemeScore, Topic
 
 Vectors = npt.NDArray[np.float32]
 

@@ -31,9 +31,9 @@ from services.enrichment.theme_calibration import (
     ranks,
 )
 from services.enrichment.theme_model import NO_THEME, Matrix, ThemeModel
-from shared.embeddings import load_embedder
-from shared.themes import load_taxonomy
-from shared.vectors import EMBEDDER_DIMENSIONS
+from shared.adapters.embeddings import load_embedder
+from shared.contracts.themes import load_taxonomy
+from shared.contracts.vectors import EMBEDDER_DIMENSIONS
 
 SEED = 7
 UCI_PER_CATEGORY = 1000

@@ -5,16 +5,16 @@ import asyncio
 import structlog
 from faststream import FastStream
 
-from services.indexing.logic import to_documents
 from services.indexing.meili import put
 from services.indexing.settings import Settings
-from shared.consume import Entry, check_batch, dead_letter, letter
-from shared.events import ArticleEnriched
-from shared.indexes import ensure_index
-from shared.probes import backlog_probe
-from shared.search_client import create_search_client
-from shared.streams import INDEXING_GROUP
-from shared.worker import consume, create_worker, create_worker_app
+from shared.adapters.indexes import ensure_index
+from shared.adapters.search_client import create_search_client
+from shared.contracts.documents import to_documents
+from shared.contracts.events import ArticleEnriched
+from shared.contracts.keys import INDEXING_GROUP
+from shared.runtime.batches import Entry, check_batch, dead_letter, letter
+from shared.runtime.gauges import backlog_probe
+from shared.runtime.worker import consume, create_worker, create_worker_app
 
 SERVICE = "indexing"
 log = structlog.stdlib.get_logger(__name__)

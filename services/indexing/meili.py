@@ -5,7 +5,7 @@ from typing import Any
 
 import meilisearch
 
-from shared.indexes import settle
+from shared.adapters.indexes import settle
 
 # Meilisearch's error type for a request (here: a document) it will never accept as it is.
 REFUSED = "invalid_request"

@@ -1,7 +1,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import MetricsPort, ServiceSettings, WorkerSettings
+from shared.contracts.settings import MetricsPort, ServiceSettings, WorkerSettings
 
 
 class Settings(WorkerSettings, ServiceSettings):

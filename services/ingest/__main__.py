@@ -2,7 +2,7 @@
 
 from services.ingest.app import create_app
 from services.ingest.settings import Settings
-from shared.runner import run_http
+from shared.runtime.runner import run_http
 
 if __name__ == "__main__":
     run_http("ingest", Settings, create_app)

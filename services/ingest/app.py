@@ -11,19 +11,20 @@ from redis.exceptions import RedisError
 
 from services.ingest.auth import UNAUTHORIZED, ApiKeys, require_api_key
 from services.ingest.feeds import feeds_router
-from services.ingest.logic import parse_batch, to_article
 from services.ingest.pages import submitted_article
-from services.ingest.schemas import Accepted, ArticleIn, ArticleRequest, BatchResult, Rejected
+from services.ingest.schemas import Accepted, ArticleRequest, BatchResult, Rejected
 from services.ingest.settings import Settings
-from services.ingest.store import Acceptor, Admission
-from shared.broker import create_broker, create_redis
-from shared.errors import hide_internal_errors
-from shared.events import Article, ArticleIngested
-from shared.http import BodyLimitMiddleware
-from shared.metrics import count_articles
-from shared.metrics_http import instrument, on_invalid_body
-from shared.streams import INGESTED, Streams
-from shared.tracing import from_traceparent, new_trace_id
+from shared.articles.accept import Acceptor, Admission
+from shared.articles.convert import parse_batch, to_article
+from shared.articles.submitted import ArticleIn
+from shared.contracts.events import Article, ArticleIngested
+from shared.contracts.keys import INGESTED, Streams
+from shared.runtime.broker import create_broker, create_redis
+from shared.runtime.metrics import count_articles
+from shared.runtime.tracing import from_traceparent, new_trace_id
+from shared.web.errors import hide_internal_errors
+from shared.web.http import BodyLimitMiddleware
+from shared.web.metrics_http import instrument, on_invalid_body
 
 log = structlog.stdlib.get_logger(__name__)
 SERVICE = "ingest"

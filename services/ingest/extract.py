@@ -8,9 +8,9 @@ import trafilatura
 from trafilatura.settings import Document
 
 from services.ingest.page_head import read_head, same_site_canonical
-from services.ingest.schemas import FUTURE_TOLERANCE
-from shared.events import utcnow
-from shared.text import plain_text
+from shared.articles.submitted import FUTURE_TOLERANCE
+from shared.contracts.events import utcnow
+from shared.contracts.text import plain_text
 
 # Below this much prose (text in paragraph-length lines) a page is not an article: an index
 # or listing page is a column of short headlines, an empty or stub page has next to nothing.

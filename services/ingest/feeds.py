@@ -10,18 +10,18 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.ingest.auth import UNAUTHORIZED, ApiKeys, Problem, require_api_key
-from services.ingest.schemas import HttpUrl
 from services.ingest.settings import Settings
-from services.poller.feed import (
+from shared.articles.submitted import HttpUrl
+from shared.contracts.events import utcnow
+from shared.contracts.keys import FeedKeys
+from shared.feeds.feed import (
     DEFAULT_INTERVAL_S,
     MAX_INTERVAL_S,
     MIN_INTERVAL_S,
-    FeedKeys,
     FeedStatus,
     feed_id,
 )
-from services.poller.store import FeedStore
-from shared.events import utcnow
+from shared.feeds.registry import FeedStore
 
 log = structlog.stdlib.get_logger(__name__)
 T = TypeVar("T")

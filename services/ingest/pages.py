@@ -8,11 +8,12 @@ from fastapi import HTTPException, status
 from pydantic import ValidationError
 
 from services.ingest.extract import NotAnArticleError, Page, extract_page
-from services.ingest.logic import describe, to_article
 from services.ingest.page_head import decode_html
-from services.ingest.schemas import ArticleIn, ArticleRequest
-from shared.events import Article
-from shared.fetch import FetchError, FetchPolicy, fetch
+from services.ingest.schemas import ArticleRequest
+from shared.adapters.fetch import FetchError, FetchPolicy, fetch
+from shared.articles.convert import describe, to_article
+from shared.articles.submitted import ArticleIn
+from shared.contracts.events import Article
 
 log = structlog.stdlib.get_logger(__name__)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

@@ -5,8 +5,9 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.fetch import FetchPolicy
-from shared.settings import HttpServiceSettings, check_secret
+from shared.adapters.fetch import FetchPolicy
+from shared.articles.submitted import MAX_ARTICLE_BYTES
+from shared.contracts.settings import HttpServiceSettings, check_secret
 
 API_KEYS_VAR = "INGEST_API_KEYS"
 
@@ -25,7 +26,7 @@ class Settings(HttpServiceSettings):
     port: int = Field(default=8001, ge=1, le=65535)
     max_batch: int = Field(default=1000, ge=1, le=10_000)
     # Request size limits in bytes: one article (a 1 MB body plus its fields) and a batch.
-    max_article_bytes: int = Field(default=1_100_000, ge=1024)
+    max_article_bytes: int = Field(default=MAX_ARTICLE_BYTES, ge=1024)
     max_batch_bytes: int = Field(default=32_000_000, ge=1024)
     # Bearer keys of the write endpoints, comma-separated: during a rotation the old and the
     # new key are both valid. No default, so a deployment never runs with a known key.

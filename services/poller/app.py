@@ -8,16 +8,15 @@ from faststream import FastStream
 from faststream.specification import AsyncAPI
 from redis.asyncio import Redis
 
-from services.ingest.store import Acceptor
-from services.poller.feed import FeedKeys
 from services.poller.poll import Poller
 from services.poller.settings import Settings
-from services.poller.store import FeedStore
-from shared.broker import create_broker, create_redis
-from shared.events import ArticleIngested
-from shared.heartbeat import heartbeat
-from shared.metrics import metrics_server
-from shared.streams import INGESTED, Streams
+from shared.articles.accept import Acceptor
+from shared.contracts.events import ArticleIngested
+from shared.contracts.keys import INGESTED, FeedKeys, Streams
+from shared.feeds.registry import FeedStore
+from shared.runtime.broker import create_broker, create_redis
+from shared.runtime.heartbeat import heartbeat
+from shared.runtime.metrics import metrics_server
 
 SERVICE = "poller"
 

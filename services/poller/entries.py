@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from services.ingest.logic import parse_batch, to_article
-from services.ingest.schemas import MAX_BODY_CHARS
 from services.poller.text import detail_text, headline
-from shared.events import Article
+from shared.articles.convert import parse_batch, to_article
+from shared.articles.submitted import MAX_BODY_CHARS
+from shared.contracts.events import Article
 
 # What ArticleIn accepts; longer feed text is cut rather than the item lost.
 MAX_TITLE, MAX_DESCRIPTION, MAX_SOURCE = 1000, 10_000, 200

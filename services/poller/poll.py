@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import structlog
 from redis.exceptions import RedisError
 
-from services.ingest.store import Acceptor
 from services.poller.entries import NotAFeedError, parse_feed, to_articles, to_items
-from services.poller.feed import Feed
-from services.poller.logic import (
+from shared.adapters.fetch import FetchError, FetchPolicy, fetch
+from shared.articles.accept import Acceptor
+from shared.feeds.backoff import (
     PollResult,
     conditional_headers,
     failure,
@@ -22,10 +22,10 @@ from services.poller.logic import (
     read,
     stored_fields,
 )
-from services.poller.store import FeedStore
-from shared.delivery import describe
-from shared.fetch import FetchError, FetchPolicy, fetch
-from shared.metrics import FEED_POLLS, count_articles
+from shared.feeds.feed import Feed
+from shared.feeds.registry import FeedStore
+from shared.runtime.delivery import describe
+from shared.runtime.metrics import FEED_POLLS, count_articles
 
 log = structlog.stdlib.get_logger(__name__)
 # Waits after a round that failed (Redis unreachable), doubling up to the cap.

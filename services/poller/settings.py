@@ -6,8 +6,8 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.fetch import FetchPolicy
-from shared.settings import CommonSettings, MetricsPort
+from shared.adapters.fetch import FetchPolicy
+from shared.contracts.settings import CommonSettings, MetricsPort
 
 
 class Settings(CommonSettings):

@@ -1,23 +1,30 @@
 """Related worker wiring: enriched articles in; related lists and stories stored."""
 
 import asyncio
+from typing import TYPE_CHECKING
 
+import meilisearch
 import structlog
 from faststream import FastStream
 
+from services.related.candidate_query import CandidateQuery
 from services.related.evidence import SameEvent, load_model
-from services.related.lists import RelatedLists
-from services.related.logic import CandidateQuery
-from services.related.process import RelatedProcessor, Rules
+from services.related.list_writer import RelatedLists
+from services.related.meili import MeiliArticleIndex
+from services.related.processor import RelatedProcessor, Rules
 from services.related.settings import DAY_SECONDS, Settings
 from services.related.store import RelatedStore
 from services.related.stories import StoryRules
-from shared.consume import Entry, check_batch, dead_letter
-from shared.events import ArticleEnriched
-from shared.indexes import ensure_index, ensure_stories_index, stories_index_uid
-from shared.search_client import create_search_client
-from shared.streams import RELATED_GROUP
-from shared.worker import consume, create_worker, create_worker_app
+from shared.adapters.indexes import ensure_index, ensure_stories_index
+from shared.adapters.search_client import create_search_client
+from shared.contracts.events import ArticleEnriched
+from shared.contracts.index_schema import stories_index_uid
+from shared.contracts.keys import RELATED_GROUP
+from shared.runtime.batches import Entry, check_batch, dead_letter
+from shared.runtime.worker import consume, create_worker, create_worker_app
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 SERVICE = "related"
 log = structlog.stdlib.get_logger(__name__)
@@ -45,21 +52,26 @@ def lists_ttl_s(settings: Settings) -> int | None:
     return int(settings.list_days * DAY_SECONDS) or None
 
 
+def create_processor(
+    settings: Settings, redis: "Redis", client: meilisearch.Client
+) -> RelatedProcessor:
+    """Return the batch processor on Redis and Meilisearch."""
+    rules = rules_of(settings)
+    stories_uid = stories_index_uid(settings.meili_index)
+    return RelatedProcessor(
+        MeiliArticleIndex(client, settings.meili_index, stories_uid, rules.query),
+        RelatedStore(redis, settings.namespace, int(settings.vectors_days * DAY_SECONDS)),
+        RelatedLists(redis, settings.namespace, lists_ttl_s(settings)),
+        rules,
+    )
+
+
 def create_app(settings: Settings) -> FastStream:
     """Wire the related worker."""
     worker = create_worker(SERVICE, settings)
     streams = worker.streams
     client = create_search_client(settings, timeout=30)
-    processor = RelatedProcessor(
-        client,
-        settings.meili_index,
-        stories_index_uid(settings.meili_index),
-        RelatedStore(worker.redis, settings.namespace, int(settings.vectors_days * DAY_SECONDS)),
-        RelatedLists(
-            worker.redis, settings.namespace, int(settings.list_days * DAY_SECONDS) or None
-        ),
-        rules_of(settings),
-    )
+    processor = create_processor(settings, worker.redis, client)
 
     async def on_enriched(entries: list[Entry]) -> None:
         checked = check_batch(ArticleEnriched, entries, service=SERVICE, stream=streams.enriched)

@@ -7,13 +7,12 @@ are rewritten to the kept id. A merge that finds either id already merged asks t
 resolve the ids and try again, so concurrent workers never merge into a story that is gone.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import meilisearch
-
-from services.related.stories import resolve
-from shared import filters
+from shared.adapters.redis import texts
+from shared.stories.reader import StoryReader
+from shared.stories.records import resolve
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -46,64 +45,31 @@ redis.call('HSET', KEYS[1], merged, kept)
 return {kept, merged}
 """
 
-PAGE = 1000
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
 
 class StoryMerges:
     """The aliases of merged stories in Redis, and the merges that make them."""
 
-    def __init__(self, redis: "Redis", key: str, story_keys: Callable[[str], list[str]]) -> None:
-        self.redis, self.key, self.story_keys = redis, key, story_keys
+    def __init__(self, redis: "Redis", reader: StoryReader) -> None:
+        self.redis, self.reader, self.keys = redis, reader, reader.keys
         self._merge = redis.register_script(MERGE)
-
-    async def aliases(self, story_ids: Iterable[str]) -> dict[str, str]:
-        """Return the alias chain of each merged story among `story_ids` (merged -> went into)."""
-        found: dict[str, str] = {}
-        asked = sorted(set(story_ids))
-        while asked:
-            replies = await self.redis.hmget(self.key, asked)
-            step = {sid: _text(into) for sid, into in zip(asked, replies, strict=True) if into}
-            found.update(step)
-            asked = sorted(set(step.values()) - set(found))
-        return found
 
     async def merge(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Merge each pair of stories (resolving ids merged meanwhile); return (merged, kept)."""
         done: list[tuple[str, str]] = []
         for pair in pairs:
             for _ in range(MERGE_TRIES):
-                aliases = await self.aliases(pair)
+                aliases = await self.reader.aliases(pair)
                 a, b = resolve(pair[0], aliases), resolve(pair[1], aliases)
-                keys = [self.key, *self.story_keys(a), *self.story_keys(b)]
-                reply = [_text(v) for v in await self._merge(keys=keys, args=[a, b])]
+                keys = [self.keys.story_aliases, *self.keys.story(a), *self.keys.story(b)]
+                reply = texts(await self._merge(keys=keys, args=[a, b]))
                 if reply != [">"]:
                     done.extend([(reply[1], reply[0])] if reply else [])
                     break
         return done
 
 
-def _member_ids(index: meilisearch.index.Index, story_id: str) -> Iterator[str]:
-    offset = 0
-    while True:
-        params = {
-            "filter": filters.equals("story_id", story_id),
-            "fields": ["id"],
-            "limit": PAGE,
-            "offset": offset,
-        }
-        found = index.get_documents(params).results
-        yield from (str(doc.id) for doc in found)
-        if len(found) < PAGE:
-            return
-        offset += PAGE
-
-
 def article_moves(
-    index: meilisearch.index.Index, merges: list[tuple[str, str]]
+    merges: list[tuple[str, str]], member_ids: Callable[[str], Iterable[str]]
 ) -> list[dict[str, Any]]:
     """Return the partial updates that move the merged stories' indexed articles to the kept id."""
     final = dict(merges)
@@ -112,7 +78,7 @@ def article_moves(
         kept = final[merged]
         while kept in final:  # a story merged into one that merged later in the same batch
             kept = final[kept]
-        for article_id in _member_ids(index, merged):
+        for article_id in member_ids(merged):
             updates[article_id] = {"id": article_id, "story_id": kept}
     return list(updates.values())
 

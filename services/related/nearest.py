@@ -3,9 +3,9 @@
 import numpy as np
 import numpy.typing as npt
 
-from services.related.mates import unit_vectors
+from services.related.batch_candidates import unit_vectors
 from services.related.vectors import Matrix, Window
-from shared.events import ArticleEnriched
+from shared.contracts.events import ArticleEnriched
 
 ROWS = 64
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from services.related.evidence import SameEvent
 from services.related.words import content_words
-from shared.events import ArticleEnriched
+from shared.contracts.events import ArticleEnriched
 
 MAX_SHARED_SHOWN = 3  # shared entities and keywords named in the reasons
 
@@ -32,6 +32,9 @@ class Profile:
     def __post_init__(self) -> None:
         object.__setattr__(self, "entity_keys", frozenset(self.entities))
         object.__setattr__(self, "words", content_words(self.title))
+
+
+Candidate = tuple[Profile, float]  # the other article and its similarity to this one
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,16 @@ def score_pair(a: Profile, b: Profile, cosine: float, model: SameEvent) -> Match
         shared_entities=_shown_names(a, b, entity_keys) if entity_keys else (),
         shared_keywords=tuple(sorted(keywords)[:MAX_SHARED_SHOWN]) if keywords else (),
     )
+
+
+def score_candidates(
+    event: ArticleEnriched, candidates: list[Candidate], model: SameEvent
+) -> list[Match]:
+    """Return every candidate scored once, best first."""
+    me = profile_of_event(event)
+    unique = {profile.id: (profile, cosine) for profile, cosine in candidates}
+    matches = [score_pair(me, profile, cosine, model) for profile, cosine in unique.values()]
+    return sorted(matches, key=lambda m: (-m.score, m.id))
 
 
 def _shown_names(a: Profile, b: Profile, keys: frozenset[str]) -> tuple[str, ...]:

@@ -1,22 +1,26 @@
-"""Stories in Redis: which story each article is in, and each story's state.
+"""Stories in Redis, written: articles join stories, stories merge, vectors are kept.
 
-Redis is the source of truth for both, because several related workers update them at once:
+Reads (membership, aliases, story states) are shared/stories/reader.py's. Redis is the source
+of truth for both, because several related workers update them at once:
 a story join is one Lua script: atomic, and a no-op when the article already has a story.
 A merged story's id is an alias of the story it went into (merges.py); an article's entry
 keeps the id it joined, and reads resolve it. Meilisearch gets copies to serve. Related
-lists are in `lists.py`.
+lists are in `list_writer.py`.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from services.related.merges import MERGE_TRIES, StoryMerges
-from services.related.stories import StoryState, Vector, resolve
+from services.related.stories import Vector
 from services.related.vectors import VectorCache, hour_of, record_of
-from shared.events import ArticleEnriched
+from shared.adapters.redis import text
+from shared.contracts.events import ArticleEnriched
+from shared.stories.reader import StoryReader
+from shared.stories.records import StoryState, resolve
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -63,36 +67,25 @@ class Join:
     embedding: Vector | None
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class RelatedStore:
-    """Stories and related lists in Redis, under one namespace."""
+    """Stories and vectors in Redis, under one namespace."""
 
     def __init__(self, redis: "Redis", namespace: str, vectors_ttl_s: int):
         self.redis = redis
-        self.prefix = f"{namespace}related."
+        self.reader = StoryReader(redis, namespace)
+        self.keys = self.reader.keys
         self.vectors_ttl_s = vectors_ttl_s
         self._join = redis.register_script(JOIN)
-        aliases_key = f"{self.prefix}story-alias"
-        self.merges = StoryMerges(redis, aliases_key, self._story_keys)
-        self.aliases = self.merges.aliases
-        self.vectors = VectorCache(redis, f"{self.prefix}vectors:")
+        self.merges = StoryMerges(redis, self.reader)
+        self.vectors = VectorCache(redis, self.keys.vectors)
 
-    def _story_keys(self, story_id: str) -> list[str]:
-        base = f"{self.prefix}story:{story_id}"
-        return [base, f"{base}:sources", f"{base}:themes"]
+    async def aliases(self, story_ids: Iterable[str]) -> dict[str, str]:
+        """Return the alias chain of each merged story among `story_ids` (merged -> went into)."""
+        return await self.reader.aliases(story_ids)
 
     async def stories_of(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Return the story of each article that has one."""
-        ids = sorted(set(article_ids))
-        if not ids:
-            return {}
-        found = await self.redis.hmget(f"{self.prefix}story-of", ids)
-        joined = {aid: _text(sid) for aid, sid in zip(ids, found, strict=True) if sid}
-        aliases = await self.aliases(joined.values())
-        return {aid: resolve(sid, aliases) for aid, sid in joined.items()}
+        return await self.reader.stories_of(article_ids)
 
     async def join(self, joins: list[Join]) -> dict[str, str]:
         """Add each article to its story unless it has one; return the story of each."""
@@ -120,33 +113,15 @@ class RelatedStore:
                     else record_of(j.article_id, j.published_ts, j.embedding)
                 )
                 hour = self.vectors.key(width, hour_of(j.published_ts))
-                keys = [f"{self.prefix}story-of", *self._story_keys(j.story_id), hour]
-                keys.append(self.merges.key)
+                keys = [self.keys.story_of, *self.keys.story(j.story_id), hour]
+                keys.append(self.keys.story_aliases)
                 await self._join(keys=keys, args=args, client=pipe)
             results = await pipe.execute()
-        return {j.article_id: _text(r) for j, r in zip(joins, results, strict=True)}
+        return {j.article_id: text(r) for j, r in zip(joins, results, strict=True)}
 
     async def story_states(self, story_ids: Iterable[str]) -> list[StoryState]:
         """Return the stories as they stand now."""
-        ids = sorted(set(story_ids))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for story_id in ids:
-                story, sources, themes = self._story_keys(story_id)
-                pipe.hgetall(story)
-                pipe.smembers(sources)
-                pipe.hgetall(themes)
-            values = await pipe.execute()
-        return [
-            StoryState.from_redis(sid, decoded(fields), [_text(s) for s in srcs], decoded(th))
-            for sid, fields, srcs, th in zip(
-                ids, values[::3], values[1::3], values[2::3], strict=True
-            )
-        ]
-
-
-def decoded(raw: Mapping[Any, Any]) -> dict[str, str]:
-    """Return a Redis hash reply as text."""
-    return {_text(k): _text(v) for k, v in raw.items()}
+        return await self.reader.story_states(story_ids)
 
 
 def join_of(event: ArticleEnriched, story_id: str) -> Join:

@@ -15,14 +15,13 @@ newest UCI window B-cubed F1 0.81 against 0.78 (bench/related_quality.py, models
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from services.related.scoring import Match
-from shared.events import ArticleEnriched
+from shared.contracts.events import ArticleEnriched
+from shared.stories.records import resolve
 
 Vector = npt.NDArray[np.float32]
 
@@ -34,72 +33,6 @@ class StoryRules:
     join_probability: float = 0.8
     # An article this likely the same event as members of two stories merges them; 1.0 never.
     merge_probability: float = 1.0
-
-
-MAX_ALIAS_HOPS = 32  # a chain of merges is short; the bound only guards against a cycle
-
-
-def resolve(story_id: str, aliases: Mapping[str, str]) -> str:
-    """Return the story `story_id` is now: itself, or the story it was merged into."""
-    for _ in range(MAX_ALIAS_HOPS):
-        if story_id not in aliases:
-            break
-        story_id = aliases[story_id]
-    return story_id
-
-
-@dataclass(frozen=True)
-class StoryState:
-    """A story as Redis keeps it."""
-
-    id: str
-    title: str
-    first_seen_ts: int
-    last_seen_ts: int
-    article_count: int
-    sources: list[str]
-    theme_counts: dict[str, int]
-
-    @classmethod
-    def from_redis(
-        cls,
-        story_id: str,
-        fields: Mapping[str, str],
-        sources: Iterable[str],
-        theme_counts: Mapping[str, str],
-    ) -> "StoryState":
-        """Return a story from its Redis hash, sources set and theme-count hash."""
-        return cls(
-            id=story_id,
-            title=fields.get("title", ""),
-            first_seen_ts=int(fields.get("first_ts", 0)),
-            last_seen_ts=int(fields.get("last_ts", 0)),
-            article_count=int(fields.get("count", 0)),
-            sources=list(sources),
-            theme_counts={slug: int(count) for slug, count in theme_counts.items()},
-        )
-
-
-def _iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
-
-
-def story_document(state: StoryState) -> dict[str, Any]:
-    """Return the stories-index document of a story."""
-    ranked = sorted(state.theme_counts.items(), key=lambda item: (-item[1], item[0]))
-    themes = [slug for slug, _ in ranked]
-    return {
-        "id": state.id,
-        "title": state.title,
-        "first_seen_ts": state.first_seen_ts,
-        "last_seen_ts": state.last_seen_ts,
-        "first_seen": _iso(state.first_seen_ts),
-        "last_seen": _iso(state.last_seen_ts),
-        "article_count": state.article_count,
-        "sources": sorted(state.sources),
-        "primary_theme": themes[0] if themes else None,
-        "themes": themes,
-    }
 
 
 @dataclass(frozen=True)

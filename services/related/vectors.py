@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from shared.events import ArticleEnriched
+from shared.contracts.events import ArticleEnriched
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 HOUR_SECONDS = 3_600
 ID_BYTES = 24  # article ids are 24 hex digits
-# float16, as on the wire (shared.vectors.pack): half the Redis memory of float32, cosines
+# float16, as on the wire (shared.contracts.vectors.pack): half the Redis memory of float32, cosines
 # within 1e-4.
 VALUE = "<f2"
 VALUE_BYTES = 2

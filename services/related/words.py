@@ -1,5 +1,6 @@
 """The words of a title that can tell one story from another."""
 
+import math
 import re
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -16,3 +17,11 @@ STOP_WORDS = frozenset(
 def content_words(text: str) -> frozenset[str]:
     """Return the lower-cased words of `text` that are not stop words."""
     return frozenset(w for w in _TOKEN.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS)
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Return the cosine of the two titles' content-word sets: the fallback without vectors."""
+    words_a, words_b = content_words(a), content_words(b)
+    if not words_a or not words_b:
+        return 0.0
+    return len(words_a & words_b) / math.sqrt(len(words_a) * len(words_b))

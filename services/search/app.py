@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import structlog
 from fastapi import FastAPI
@@ -10,21 +11,17 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from services.search.deps import UNAVAILABLE, SearchDeps
-from services.search.entities import entities_router
 from services.search.keys import search_client
-from services.search.links import DAY_SECONDS, ThemeWindow
-from services.search.pages import pages_router
 from services.search.pages_render import STATIC
-from services.search.routes import ops_router, search_router
+from services.search.routers import articles, entities, pages, search, status, stories, themes
 from services.search.settings import Settings
-from services.search.stories import links_router, stories_router
-from services.search.themes import themes_router
-from shared.broker import create_redis
-from shared.embeddings import load_embedder
-from shared.errors import hide_internal_errors
-from shared.http import BodyLimitMiddleware
-from shared.metrics_http import instrument
-from shared.streams import Streams
+from services.search.side_lists import DAY_SECONDS, ThemeWindow
+from shared.adapters.embeddings import load_embedder
+from shared.contracts.keys import Streams
+from shared.runtime.broker import create_redis
+from shared.web.errors import hide_internal_errors
+from shared.web.http import BodyLimitMiddleware
+from shared.web.metrics_http import instrument
 
 log = structlog.get_logger(__name__)
 # Read-only API: no endpoint takes a body, so anything sizeable is refused outright.
@@ -33,7 +30,25 @@ MAX_REQUEST_BYTES = 16_384
 
 def create_app(settings: Settings) -> FastAPI:
     """Wire the search API."""
-    deps = SearchDeps(
+    deps = search_deps(settings)
+    app = FastAPIOffline(
+        title="ontheme search", version="0.1.0", lifespan=partial(lifespan, settings, deps)
+    )
+    app.add_middleware(BodyLimitMiddleware, limits={}, default=MAX_REQUEST_BYTES)
+    hide_internal_errors(app)
+    instrument(app, "search")
+    app.state.deps = deps  # read by each route's `Deps` parameter
+    # This order is the order of the paths in the OpenAPI schema.
+    for api in (search, articles, stories, themes, entities, status):
+        app.include_router(api.router, responses=UNAVAILABLE)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def search_deps(settings: Settings) -> SearchDeps:
+    """Return the routes' deps; the Meilisearch client is connected at start-up."""
+    return SearchDeps(
         index_uid=settings.meili_index,
         redis=create_redis(settings),
         streams=Streams(settings.namespace),
@@ -44,26 +59,14 @@ def create_app(settings: Settings) -> FastAPI:
         ),
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        deps.connect(await asyncio.to_thread(search_client, settings))
-        if settings.semantic:
-            deps.embedder = await asyncio.to_thread(load_embedder, settings.embedder)
-        log.info("search ready", semantic=settings.semantic, index=settings.meili_index)
-        yield
-        deps.close()
-        await deps.redis.aclose()
 
-    app = FastAPIOffline(title="ontheme search", version="0.1.0", lifespan=lifespan)
-    app.add_middleware(BodyLimitMiddleware, limits={}, default=MAX_REQUEST_BYTES)
-    hide_internal_errors(app)
-    instrument(app, "search")
-    app.include_router(search_router(deps), responses=UNAVAILABLE)
-    app.include_router(links_router(deps), responses=UNAVAILABLE)
-    app.include_router(stories_router(deps), responses=UNAVAILABLE)
-    app.include_router(themes_router(deps), responses=UNAVAILABLE)
-    app.include_router(entities_router(deps), responses=UNAVAILABLE)
-    app.include_router(ops_router(deps), responses=UNAVAILABLE)
-    app.include_router(pages_router(deps))
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    return app
+@asynccontextmanager
+async def lifespan(settings: Settings, deps: SearchDeps, _: FastAPI) -> AsyncIterator[None]:
+    """Connect the deps (and load the query embedder) before serving; close them after."""
+    deps.connect(await asyncio.to_thread(search_client, settings))
+    if settings.semantic:
+        deps.embedder = await asyncio.to_thread(load_embedder, settings.embedder)
+    log.info("search ready", semantic=settings.semantic, index=settings.meili_index)
+    yield
+    deps.close()
+    await deps.redis.aclose()

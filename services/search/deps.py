@@ -3,20 +3,20 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import meilisearch
-from fastapi import HTTPException
+from fastapi import Depends, HTTPException, Request
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError
 from meilisearch.index import Index
 from redis.asyncio import Redis
 
-from services.search.links import DEFAULT_WINDOW, ThemeWindow
-from shared.embeddings import Embedder
-from shared.indexes import stories_index_uid
-from shared.search_client import SearchAnswerError, SearchHttp
-from shared.streams import Streams
+from services.search.side_lists import DEFAULT_WINDOW, ThemeWindow
+from shared.adapters.embeddings import Embedder
+from shared.adapters.search_client import SearchAnswerError, SearchHttp
+from shared.contracts.index_schema import stories_index_uid
+from shared.contracts.keys import Streams
 
 INDEX_MISSING = "the index does not exist yet; start indexing"
 # For the OpenAPI schema: what routes answer besides 200 and 422.
@@ -92,3 +92,14 @@ def meili_errors(missing: str = INDEX_MISSING) -> Iterator[None]:
         raise HTTPException(502, f"search engine error: {exc.message}") from exc
     except (MeilisearchCommunicationError, httpx.TransportError) as exc:
         raise HTTPException(503, "the search engine (Meilisearch) is unreachable") from exc
+
+
+# Async: FastAPI would run a plain function in a worker thread, for a mere attribute read.
+async def app_deps(request: Request) -> SearchDeps:
+    """Return the deps the app was built with."""
+    deps: SearchDeps = request.app.state.deps
+    return deps
+
+
+# What each route declares to get the app's clients; FastAPI leaves it out of the schema.
+Deps = Annotated[SearchDeps, Depends(app_deps)]

@@ -7,8 +7,8 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError
 
 from services.search.settings import Settings
-from shared.indexes import stories_index_uid
-from shared.search_client import meili_client
+from shared.adapters.search_client import meili_client
+from shared.contracts.index_schema import stories_index_uid
 
 # Read and search, nothing else: no document, setting, index or key can be changed with it.
 # tasks.get and stats.get serve /pipeline's index backlog.

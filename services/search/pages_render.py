@@ -1,15 +1,19 @@
-"""HTML rendering for the reader's pages: the Jinja2 environment and its filters. No I/O."""
+"""HTML rendering for the reader's pages: the Jinja2 environment, its filters, the responses."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import HTTPException
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from services.search.logic import HIGHLIGHT_POST, HIGHLIGHT_PRE
-from shared.themes import load_taxonomy
+from services.search.search_query import HIGHLIGHT_POST, HIGHLIGHT_PRE
+from shared.contracts.themes import load_taxonomy
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -96,3 +100,29 @@ def environment() -> Environment:
     )
     env.globals.update(url=url, paragraphs=paragraphs)
     return env
+
+
+# One for the process, so each template is compiled once, whichever app renders it.
+@cache
+def _shared_environment() -> Environment:
+    return environment()
+
+
+def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Return the template `name` rendered with `context`."""
+    page = _shared_environment().get_template(name).render(**context)
+    return HTMLResponse(page, status_code=status)
+
+
+def error(status: int, title: str, detail: str) -> HTMLResponse:
+    """Return the error page."""
+    return render("error.html", status, title=title, detail=detail)
+
+
+def guarded(build: Callable[[], Response]) -> Response:
+    """Return what `build` renders, or the error page for the HTTP error it raises."""
+    try:
+        return build()
+    except HTTPException as exc:
+        title = "Not found" if exc.status_code == 404 else "Unavailable"
+        return error(exc.status_code, title, str(exc.detail))

@@ -4,17 +4,40 @@ import asyncio
 from typing import Any
 
 import meilisearch
+from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from services.search.schemas import GroupState, PipelineState, StreamState
-from shared.indexes import index_backlog
-from shared.probes import group_lag
-from shared.streams import Streams
+from shared.adapters.indexes import index_backlog
+from shared.adapters.redis import text
+from shared.contracts.keys import Streams
+from shared.runtime.gauges import group_lag
 
 
-def _text(value: Any) -> Any:
-    return value.decode() if isinstance(value, bytes) else value
+class GroupState(BaseModel):
+    """A consumer group's progress on a stream."""
+
+    group: str
+    exists: bool
+    pending: int
+    lag: int | None
+
+
+class StreamState(BaseModel):
+    """A stream and the groups that read it."""
+
+    stream: str
+    length: int
+    groups: list[GroupState]
+
+
+class PipelineState(BaseModel):
+    """Where every accepted article is; `idle` when all of it has been processed."""
+
+    streams: list[StreamState]
+    dead_letters: int
+    index_backlog: int
+    idle: bool
 
 
 def group_state(group: str, info: dict[str, Any] | None, length: int, last_id: str) -> GroupState:
@@ -41,8 +64,8 @@ async def stream_state(redis: "Redis", stream: str, groups: tuple[str, ...]) -> 
         return StreamState(
             stream=stream, length=0, groups=[group_state(g, None, 0, "") for g in groups]
         )
-    by_name = {_text(g["name"]): g for g in raw_groups}
-    last_id = _text(info["last-generated-id"])
+    by_name = {text(g["name"]): g for g in raw_groups}
+    last_id = text(info["last-generated-id"])
     length = int(info["length"])
     states = [group_state(g, by_name.get(g), length, last_id) for g in groups]
     return StreamState(stream=stream, length=length, groups=states)

@@ -1,4 +1,4 @@
-"""The search API's query parameters and response bodies."""
+"""The query parameters and response bodies of /search and /articles, and their shared types."""
 
 import re
 from datetime import date, datetime
@@ -132,67 +132,3 @@ class ArticleView(BaseModel):
     story_id: str | None = None
     enrichments: list[str] = Field(default_factory=list)
     enrichments_skipped: dict[str, str] = Field(default_factory=dict)
-
-
-class StoriesParams(BaseModel):
-    """What a reader can ask /stories for."""
-
-    theme: str | None = Field(default=None, max_length=100, pattern=THEME_SLUG)
-    since: DateOrTime | None = None
-    limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0, le=100_000)
-
-
-class Story(BaseModel):
-    """A story: the articles about one event, grouped by the related service."""
-
-    id: str
-    title: str = ""
-    first_seen_ts: int | None = None
-    last_seen_ts: int | None = None
-    first_seen: str | None = None
-    last_seen: str | None = None
-    article_count: int = 0
-    sources: list[str] = Field(default_factory=list)
-    primary_theme: str | None = None
-    themes: list[str] = Field(default_factory=list)
-
-
-class StoryView(BaseModel):
-    """A story and its articles, oldest first."""
-
-    story: Story
-    articles: list[ArticleLink]
-
-
-class StoryList(BaseModel):
-    """A page of stories, biggest first."""
-
-    stories: list[Story]
-    total: int
-
-
-class GroupState(BaseModel):
-    """A consumer group's progress on a stream."""
-
-    group: str
-    exists: bool
-    pending: int
-    lag: int | None
-
-
-class StreamState(BaseModel):
-    """A stream and the groups that read it."""
-
-    stream: str
-    length: int
-    groups: list[GroupState]
-
-
-class PipelineState(BaseModel):
-    """Where every accepted article is; `idle` when all of it has been processed."""
-
-    streams: list[StreamState]
-    dead_letters: int
-    index_backlog: int
-    idle: bool

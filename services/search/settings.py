@@ -3,7 +3,7 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import HttpServiceSettings, check_secret
+from shared.contracts.settings import HttpServiceSettings, check_secret
 
 
 class Settings(HttpServiceSettings):

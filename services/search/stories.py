@@ -1,160 +1,92 @@
-"""Routes for related articles, "More on theme" and stories."""
+"""Stories: their API models, their Meilisearch requests, their documents as API stories."""
 
-import asyncio
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import RedirectResponse
-from meilisearch.errors import MeilisearchApiError
-from redis.exceptions import RedisError
+from pydantic import BaseModel, Field
 
 from services.search import paging
-from services.search.deps import NOT_FOUND, UNAVAILABLE, SearchDeps, meili_errors
-from services.search.links import (
-    MAX_STORED,
-    RELATED_SOURCE,
-    THEME_SOURCE,
-    article_links,
-    display_request,
-    more_on_theme_request,
-    related_articles,
-    story_sizes_request,
-    theme_articles,
-)
-from services.search.routes import ArticleId, StoryId, article_document
-from services.search.schemas import (
-    MoreOnTheme,
-    RelatedResult,
-    StoriesParams,
-    StoryList,
-    StoryView,
-)
-from services.search.story_logic import (
-    merged_into,
-    stories_request,
-    story_articles_request,
-    to_story,
-)
-from shared.related_lists import Link, read_list
+from services.search.articles import DISPLAY
+from services.search.schemas import THEME_SLUG, ArticleLink, DateOrTime
+from services.search.search_query import epoch
+from shared.contracts import filters
 
-STORIES_MISSING = "the stories index does not exist yet; start the related service"
-MOVED: dict[int | str, dict[str, Any]] = {
-    308: {"description": "The story was merged into another; `Location` is that story's"}
-}
+STORIES_SORT = ["article_count:desc", "last_seen_ts:desc"]
 
 
-def links_router(deps: SearchDeps) -> APIRouter:
-    """Return the routes that list what an article links to: related and "More on theme"."""
-    router = APIRouter()
+class StoriesParams(BaseModel):
+    """What a reader can ask /stories for."""
 
-    @router.get("/articles/{article_id}/related", responses={**NOT_FOUND, **UNAVAILABLE})
-    async def get_related(
-        article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
-    ) -> RelatedResult:
-        """The related articles, best first, with their scores and reasons."""
-        article = await asyncio.to_thread(article_document, deps, article_id, RELATED_SOURCE)
-        links = await stored_links(deps, article_id)
-        if not links:
-            return RelatedResult(related=[])
-        hits = await asyncio.to_thread(_displayed, deps, links)
-        story_id = article.get("story_id")
-        return RelatedResult(related=related_articles(links, hits, limit, story_id))
-
-    @router.get("/articles/{article_id}/more-on-theme", responses=NOT_FOUND)
-    def get_more_on_theme(
-        article_id: ArticleId, limit: Annotated[int, Query(ge=1, le=50)] = 10
-    ) -> MoreOnTheme:
-        """Stories on the article's themes, newest first, one article per story with its size.
-
-        From two weeks before the article to a day after it (settings), so an archive page
-        shows what was on theme then; each item names its story's other outlets.
-        """
-        return more_on_theme(deps, article_id, limit)
-
-    return router
+    theme: str | None = Field(default=None, max_length=100, pattern=THEME_SLUG)
+    since: DateOrTime | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=100_000)
 
 
-async def stored_links(deps: SearchDeps, article_id: str) -> list[Link]:
-    """Return the related entries the related service keeps in Redis for an article."""
-    try:
-        return await read_list(deps.redis, deps.streams.namespace, article_id, MAX_STORED)
-    except RedisError as exc:
-        raise HTTPException(503, "Redis, which holds the related lists, is unreachable") from exc
+class Story(BaseModel):
+    """A story: the articles about one event, grouped by the related service."""
+
+    id: str
+    title: str = ""
+    first_seen_ts: int | None = None
+    last_seen_ts: int | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+    article_count: int = 0
+    sources: list[str] = Field(default_factory=list)
+    primary_theme: str | None = None
+    themes: list[str] = Field(default_factory=list)
 
 
-def _displayed(deps: SearchDeps, links: list[Link]) -> list[dict[str, Any]]:
-    with meili_errors():
-        hits: list[dict[str, Any]] = deps.articles.search(
-            "", display_request([x.id for x in links])
-        )["hits"]
-    return hits
+class StoryView(BaseModel):
+    """A story and its articles, oldest first."""
+
+    story: Story
+    articles: list[ArticleLink]
 
 
-def more_on_theme(deps: SearchDeps, article_id: str, limit: int) -> MoreOnTheme:
-    """Return an article's "More on theme" list (the JSON route and the article page)."""
-    article = article_document(deps, article_id, THEME_SOURCE)
-    request = more_on_theme_request(article, limit, deps.theme_window)
-    if request is None:
-        return MoreOnTheme(theme=None, items=[])
-    with meili_errors():
-        hits = deps.articles.search("", request)["hits"]
-    return MoreOnTheme(
-        theme=article.get("primary_theme"),
-        items=theme_articles(hits, article.get("story_id"), _stories_of(deps, hits)),
-    )
+class StoryList(BaseModel):
+    """A page of stories, biggest first."""
+
+    stories: list[Story]
+    total: int
 
 
-def _stories_of(deps: SearchDeps, hits: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Return the stories-index documents of the hits' stories; none before the index exists."""
-    ids = sorted({str(hit["story_id"]) for hit in hits if hit.get("story_id")})
-    if not ids:
-        return {}
-    try:
-        found = deps.stories.search("", story_sizes_request(ids))["hits"]
-    except MeilisearchApiError as exc:
-        if exc.code != "index_not_found":
-            raise
-        return {}
-    return {str(doc["id"]): doc for doc in found}
+def story_articles_request(story_id: str, limit: int) -> dict[str, Any]:
+    """Return the search parameters for a story's articles as a timeline, oldest first."""
+    return {
+        "filter": filters.equals("story_id", story_id),
+        "sort": ["published_ts:asc"],
+        "limit": limit,
+        "attributesToRetrieve": DISPLAY,
+    }
 
 
-def story_document(deps: SearchDeps, story_id: str) -> dict[str, Any]:
-    """Return a story's document from the stories index; 404 when there is no such story."""
-    with meili_errors(STORIES_MISSING):
-        try:
-            return dict(deps.stories.get_document(story_id))
-        except MeilisearchApiError as exc:
-            if exc.code != "document_not_found":
-                raise
-            raise HTTPException(404, f"story {story_id} does not exist") from exc
+def merged_into(document: dict[str, Any]) -> str | None:
+    """Return the story a merged story's document names as where it went; None for a story."""
+    kept = document.get("merged_into")
+    return str(kept) if kept else None
 
 
-def stories_router(deps: SearchDeps) -> APIRouter:
-    """Return the routes for stories: one story's timeline, and the biggest recent stories."""
-    router = APIRouter()
+def stories_filter(params: StoriesParams) -> str:
+    """Return the filter expression for the reader's story filters, from the allow-list."""
+    clauses = [filters.missing("merged_into")]  # a merged story's document only points on
+    if params.theme:
+        clauses.append(filters.equals("themes", params.theme))
+    if params.since:
+        clauses.append(filters.at_least("last_seen_ts", epoch(params.since, end_of_day=False)))
+    return filters.all_of(clauses) or ""
 
-    @router.get("/stories")
-    def list_stories(params: Annotated[StoriesParams, Query()]) -> StoryList:
-        """Stories, biggest first, then the latest; filter by theme and last seen since."""
-        with meili_errors(STORIES_MISSING):
-            response = deps.stories.search("", stories_request(params))
-        hits, total = paging.cut(response, params.offset, params.limit)
-        return StoryList(stories=[to_story(hit) for hit in hits], total=total)
 
-    @router.get("/stories/{story_id}", response_model=StoryView, responses={**NOT_FOUND, **MOVED})
-    def get_story(
-        story_id: StoryId, limit: Annotated[int, Query(ge=1, le=200)] = 50
-    ) -> StoryView | RedirectResponse:
-        """A story and its articles as a timeline, oldest first; 404 if there is no such story.
+def stories_request(params: StoriesParams) -> dict[str, Any]:
+    """Return the search parameters for a page of stories, biggest and then latest first."""
+    return {
+        "filter": stories_filter(params),
+        "sort": STORIES_SORT,
+        **paging.window(params.offset, params.limit),
+    }
 
-        A story merged into another answers 308 with the other's address.
-        """
-        document = story_document(deps, story_id)
-        if kept := merged_into(document):
-            return RedirectResponse(f"/stories/{kept}?limit={limit}", status_code=308)
-        story = to_story(document)
-        with meili_errors():
-            response = deps.articles.search("", story_articles_request(story_id, limit))
-        return StoryView(story=story, articles=article_links(response["hits"]))
 
-    return router
+def to_story(document: dict[str, Any]) -> Story:
+    """Return the API form of a story document; missing or null fields get their defaults."""
+    known = {k: v for k, v in document.items() if k in Story.model_fields and v is not None}
+    return Story.model_validate(known)

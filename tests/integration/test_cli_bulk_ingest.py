@@ -10,8 +10,8 @@ import redis
 
 from deploy.native.servers import free_port
 from services.cli.main import main
-from shared.consume import decode
-from shared.streams import Streams
+from shared.contracts.keys import Streams
+from shared.runtime.batches import decode
 
 MIXED = Path(__file__).parents[1] / "fixtures" / "bulk" / "mixed.jsonl"
 ROWS = 3000

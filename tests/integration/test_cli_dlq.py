@@ -11,9 +11,9 @@ from faststream.redis import RedisBroker, StreamSub
 from deploy.native.servers import free_port
 from services.cli import dlq_store
 from services.cli.main import main
-from shared.consume import decode
-from shared.events import Article, ArticleIngested, EventDeadLettered
-from shared.streams import ENRICHMENT_GROUP, Streams
+from shared.contracts.events import Article, ArticleIngested, EventDeadLettered
+from shared.contracts.keys import ENRICHMENT_GROUP, Streams
+from shared.runtime.batches import decode
 
 EVENT = ArticleIngested(article=Article(id="a" * 24, title="Fed holds rates, says Yellen"))
 ORIGINAL = EVENT.model_dump_json()
@@ -34,7 +34,7 @@ def put(
     error: str = "article.title: Field required",
     trace_id: str | None = None,
 ) -> str:
-    """Dead-letter an event as the workers do (shared.consume.dead_letter); return its id."""
+    """Dead-letter an event as the workers do (runtime.batches.dead_letter); return its id."""
     letter = EventDeadLettered(
         service=service,
         stream=stream or streams.ingested,
@@ -260,7 +260,7 @@ async def test_a_worker_reads_the_replayed_event_as_the_original(
     bodies = await first_batch(redis_server, streams.ingested)
     assert bodies == [json.loads(ORIGINAL)]
     assert ArticleIngested.model_validate(bodies[0]) == EVENT
-    # The reaper reads reclaimed entries with shared.consume.decode: the same body.
+    # The reaper reads reclaimed entries with shared.runtime.batches.decode: the same body.
     [(entry_id, fields)] = entries(cli_redis, streams.ingested)
     assert decode(entry_id, fields).body == bodies[0]
 

@@ -17,11 +17,12 @@ from services.cli.reindex_meili import RebuildError
 from services.cli.reindex_meili import swap as real_swap
 from services.related.store import RelatedStore, join_of
 from services.search.keys import provision_search_key, search_key_uid
-from shared.broker import publish_many
-from shared.events import Article, ArticleEnriched, Enrichment, EntityMention
-from shared.indexes import ensure_index, ensure_stories_index, stories_index_uid
-from shared.streams import RELATED_GROUP, Streams
-from shared.themes import ThemeScore
+from shared.adapters.indexes import ensure_index, ensure_stories_index
+from shared.contracts.events import Article, ArticleEnriched, Enrichment, EntityMention
+from shared.contracts.index_schema import stories_index_uid
+from shared.contracts.keys import RELATED_GROUP, Streams
+from shared.contracts.themes import ThemeScore
+from shared.runtime.broker import publish_many
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 DIMS = 512

@@ -12,11 +12,11 @@ from meilisearch.errors import MeilisearchCommunicationError
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 
-from shared.consume import Entry, check_batch, dead_letter
-from shared.settings import WorkerSettings
-from shared.streams import ENRICHMENT_GROUP, Streams
-from shared.upkeep import trim
-from shared.worker import Worker, consume, create_worker, create_worker_app
+from shared.contracts.keys import ENRICHMENT_GROUP, Streams
+from shared.contracts.settings import WorkerSettings
+from shared.runtime.batches import Entry, check_batch, dead_letter
+from shared.runtime.housekeeping import trim
+from shared.runtime.worker import Worker, consume, create_worker, create_worker_app
 from tests.waits import wait_for
 
 

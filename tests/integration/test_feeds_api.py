@@ -7,7 +7,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from services.poller.feed import FeedKeys
+from shared.contracts.keys import FeedKeys
 
 FEED = "https://news.example/rss.xml"
 

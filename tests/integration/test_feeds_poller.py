@@ -14,11 +14,10 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from services.poller.app import create_poller
-from services.poller.feed import FeedKeys
 from services.poller.poll import Poller
 from services.poller.settings import Settings
-from shared.consume import decode
-from shared.streams import Streams
+from shared.contracts.keys import FeedKeys, Streams
+from shared.runtime.batches import decode
 from tests.fixtures.web import WebServer
 from tests.waits import wait_for
 

@@ -5,8 +5,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from services.poller.feed import FeedKeys, feed_id
-from services.poller.store import FeedStore
+from shared.contracts.keys import FeedKeys
+from shared.feeds.feed import feed_id
+from shared.feeds.registry import FeedStore
 from tests.waits import wait_for
 
 NOW = 1_700_000_000.0

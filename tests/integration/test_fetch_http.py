@@ -1,11 +1,11 @@
-"""shared.fetch against a real local HTTP server: redirects, limits, deadlines, headers."""
+"""shared.adapters.fetch against a real local HTTP server: redirects, limits, deadlines, headers."""
 
 import gzip
 import time
 
 import pytest
 
-from shared.fetch import FetchError, FetchPolicy, fetch
+from shared.adapters.fetch import FetchError, FetchPolicy, fetch
 from tests.fixtures.web import WebServer
 
 LOCAL = FetchPolicy(allow=("127.0.0.1",), timeout_s=5)

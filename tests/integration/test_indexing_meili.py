@@ -14,9 +14,9 @@ from redis.asyncio import Redis
 from services.indexing.app import create_app
 from services.indexing.meili import put
 from services.indexing.settings import Settings
-from shared.events import Article, ArticleEnriched, Enrichment
-from shared.indexes import ensure_index
-from shared.streams import Streams
+from shared.adapters.indexes import ensure_index
+from shared.contracts.events import Article, ArticleEnriched, Enrichment
+from shared.contracts.keys import Streams
 from tests.waits import wait_for
 
 DIMS = 8

@@ -8,7 +8,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from shared.streams import Streams
+from shared.contracts.keys import Streams
 
 
 @pytest.fixture

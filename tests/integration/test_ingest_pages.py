@@ -17,10 +17,10 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from services.ingest.app import create_app
 from services.ingest.settings import Settings
-from shared.consume import DATA_FIELD
-from shared.events import Article, ArticleIngested
-from shared.ids import article_id, canonical_url
-from shared.streams import Streams
+from shared.contracts.events import Article, ArticleIngested
+from shared.contracts.ids import article_id, canonical_url
+from shared.contracts.keys import Streams
+from shared.contracts.wire import DATA_FIELD
 from tests.fixtures.web import WebServer
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "pages"

@@ -28,14 +28,14 @@ from services.related.app import create_app as related_app
 from services.related.settings import Settings as RelatedSettings
 from services.search.app import create_app as search_app
 from services.search.pipeline import pipeline_state
-from shared.broker import publish_many
-from shared.consume import Entry, decode
-from shared.events import Article, ArticleEnriched, ArticleIngested, Enrichment
-from shared.logging import configure_logging
-from shared.probes import refresh_groups
-from shared.search_client import create_search_client
-from shared.settings import ServiceSettings
-from shared.streams import ENRICHMENT_GROUP, INDEXING_GROUP, Streams
+from shared.adapters.search_client import create_search_client
+from shared.contracts.events import Article, ArticleEnriched, ArticleIngested, Enrichment
+from shared.contracts.keys import ENRICHMENT_GROUP, INDEXING_GROUP, Streams
+from shared.contracts.settings import ServiceSettings
+from shared.runtime.batches import Entry, decode
+from shared.runtime.broker import publish_many
+from shared.runtime.gauges import refresh_groups
+from shared.runtime.logging import configure_logging
 from tests.fixtures.metrics import sample
 from tests.fixtures.search import search_settings, seed_indexes
 from tests.waits import wait_for

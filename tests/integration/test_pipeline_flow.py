@@ -20,13 +20,13 @@ from services.indexing.settings import Settings as IndexingSettings
 from services.related.app import create_app as related_app
 from services.related.settings import Settings as RelatedSettings
 from services.search.pipeline import pipeline_state
-from shared.events import Article, ArticleIngested
-from shared.indexes import stories_index_uid
-from shared.related_lists import Link, read_list
-from shared.search_client import create_search_client
-from shared.settings import ServiceSettings
-from shared.streams import Streams
-from shared.vectors import DEFAULT_EMBEDDER
+from shared.adapters.search_client import create_search_client
+from shared.contracts.events import Article, ArticleIngested
+from shared.contracts.index_schema import stories_index_uid
+from shared.contracts.keys import Streams
+from shared.contracts.settings import ServiceSettings
+from shared.contracts.vectors import DEFAULT_EMBEDDER
+from shared.stories.related_lists import Link, read_list
 from tests.waits import wait_for
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)

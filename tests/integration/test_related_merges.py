@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 import meilisearch
 import pytest
 
+from services.related.meili import member_ids
 from services.related.merges import article_moves
 from services.related.store import RelatedStore, join_of
-from shared.events import Article, ArticleEnriched, Enrichment
-from shared.themes import ThemeScore
+from shared.contracts.events import Article, ArticleEnriched, Enrichment
+from shared.contracts.themes import ThemeScore
 from tests.fixtures.search import search_settings, seed_indexes
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
@@ -85,8 +86,8 @@ def test_the_merged_storys_indexed_articles_move_to_the_kept_id(
     seed_indexes(meili_admin, settings, docs)
     index = meili_admin.index(settings.meili_index)
     # Story 5 went into 3 and then 3 into 1, in one batch: both end in story 1.
-    moves = article_moves(index, [(sid(5), sid(3)), (sid(3), sid(1))])
+    moves = article_moves([(sid(5), sid(3)), (sid(3), sid(1))], lambda s: member_ids(index, s))
     assert sorted(moves, key=lambda m: m["id"]) == [
         {"id": sid(n), "story_id": sid(1)} for n in (3, 4, 5)
     ]
-    assert article_moves(index, []) == []
+    assert article_moves([], lambda s: member_ids(index, s)) == []

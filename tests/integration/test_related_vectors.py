@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from services.related.store import RelatedStore, join_of
-from shared.events import Article, ArticleEnriched, Enrichment
+from shared.contracts.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 

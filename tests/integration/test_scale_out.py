@@ -13,10 +13,10 @@ from services.enrichment.app import create_app
 from services.enrichment.pipeline import Enricher, Models, load_models
 from services.enrichment.settings import Settings
 from services.enrichment.themes import ThemeRules
-from shared.consume import decode
-from shared.events import Article, ArticleEnriched, ArticleIngested
-from shared.streams import ENRICHMENT_GROUP, Streams
-from shared.vectors import DEFAULT_EMBEDDER
+from shared.contracts.events import Article, ArticleEnriched, ArticleIngested
+from shared.contracts.keys import ENRICHMENT_GROUP, Streams
+from shared.contracts.vectors import DEFAULT_EMBEDDER
+from shared.runtime.batches import decode
 from tests.waits import wait_for
 
 ARTICLES = 300

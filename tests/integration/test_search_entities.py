@@ -7,9 +7,9 @@ import meilisearch
 import pytest
 from fastapi.testclient import TestClient
 
-from services.indexing.logic import to_documents
 from services.search.app import create_app
-from shared.events import Article, ArticleEnriched, Enrichment, EntityMention
+from shared.contracts.documents import to_documents
+from shared.contracts.events import Article, ArticleEnriched, Enrichment, EntityMention
 from tests.fixtures.search import search_settings, seed_indexes
 
 T0 = datetime(2014, 3, 10, 12, tzinfo=UTC)

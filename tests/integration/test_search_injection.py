@@ -1,6 +1,7 @@
 """Injection attempts at every parameter of every search endpoint, against a real Meilisearch.
 
-Filters are built from an allow-list of fields with quoted, escaped values (shared/filters.py).
+Filters are built from an allow-list of fields with quoted, escaped values
+(shared/contracts/filters.py).
 Each parameter gets the same payloads: filter syntax smuggled in quotes, lone quotes and
 backslashes, very long values, control characters, odd unicode. A parameter with a pattern,
 an enum or a range must answer 422 naming itself; any other must answer with only what its
@@ -22,7 +23,7 @@ from pydantic import SecretStr
 
 from services.search.app import create_app
 from services.search.settings import Settings
-from shared.indexes import ENTITY_FIELDS, stories_index_uid
+from shared.contracts.index_schema import ENTITY_FIELDS, stories_index_uid
 from tests.fixtures.search import seed_indexes
 from tests.fixtures.servers import MeiliServer
 

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from services.search.keys import provision_search_key, search_client, search_key_uid
 from services.search.settings import Settings
-from shared.indexes import stories_index_uid
+from shared.contracts.index_schema import stories_index_uid
 from tests.fixtures.search import search_settings, seed_indexes
 
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from services.search.app import create_app
 from services.search.settings import Settings
-from shared.embeddings import load_embedder
+from shared.adapters.embeddings import load_embedder
 from tests.fixtures.search import search_settings, seed_indexes
 
 TITLES = {

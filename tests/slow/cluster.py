@@ -128,7 +128,7 @@ class Cluster:
             return False
 
     def dump_tasks(self) -> None:
-        """Ask every worker to log what its tasks wait on (see shared/runner.py)."""
+        """Ask every worker to log what its tasks wait on (see shared/runtime/runner.py)."""
         for name in WORKERS:
             os.kill(self.processes[name].pid, signal.SIGUSR1)
 

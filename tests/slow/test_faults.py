@@ -17,7 +17,7 @@ import meilisearch
 import pytest
 import redis
 
-from shared.streams import Streams
+from shared.contracts.keys import Streams
 from tests.slow.cluster import WORKERS, Cluster
 from tests.slow.traffic import Ingester, articles, indexed, inject_poison, pending_total
 from tests.waits import wait_for_sync

@@ -12,8 +12,8 @@ import httpx
 import meilisearch
 import redis
 
-from shared.events import SCHEMA_VERSION
-from shared.streams import Streams
+from shared.contracts.events import SCHEMA_VERSION
+from shared.contracts.keys import Streams
 
 SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "sample.jsonl"
 BATCH = 100

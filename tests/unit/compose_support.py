@@ -22,7 +22,7 @@ from pydantic import AliasChoices, AliasPath, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
-from shared.settings import CommonSettings, HttpServiceSettings, WorkerSettings
+from shared.contracts.settings import CommonSettings, HttpServiceSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -169,7 +169,8 @@ def settings_class(name: str) -> type[CommonSettings]:
     cls = getattr(module, "Settings", None)
     assert isinstance(cls, type), f"services/{name}/settings.py defines no class `Settings`"
     assert issubclass(cls, CommonSettings), (
-        f"services.{name}.settings.Settings does not subclass shared.settings.CommonSettings"
+        f"services.{name}.settings.Settings does not subclass "
+        "shared.contracts.settings.CommonSettings"
     )
     return cls
 

@@ -9,8 +9,8 @@ import yaml
 from pydantic import BaseModel
 
 from deploy.asyncapi import COMMAND, SERVICES, STREAM_EVENTS, generate, stale
-from shared.events import ArticleEnriched, ArticleIngested, EventDeadLettered
-from shared.streams import (
+from shared.contracts.events import ArticleEnriched, ArticleIngested, EventDeadLettered
+from shared.contracts.keys import (
     DEAD_LETTER,
     ENRICHED,
     ENRICHMENT_GROUP,
@@ -18,7 +18,7 @@ from shared.streams import (
     INGESTED,
     RELATED_GROUP,
 )
-from shared.tracing import TRACE_HEADER
+from shared.contracts.wire import TRACE_HEADER
 
 CONSUMES = {
     "enrichment": (INGESTED, ENRICHMENT_GROUP),

@@ -17,9 +17,9 @@ from services.cli.dlq_view import (
     summary_line,
 )
 from services.cli.main import main
-from shared.consume import decode, dump_body
-from shared.events import EventDeadLettered
-from shared.streams import Streams
+from shared.contracts.events import EventDeadLettered
+from shared.contracts.keys import Streams
+from shared.runtime.batches import decode, dump_body
 
 STREAMS = Streams("ns:")
 WHEN = datetime(2026, 11, 5, 12, 30, tzinfo=UTC)

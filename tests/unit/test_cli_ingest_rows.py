@@ -13,9 +13,9 @@ from services.cli import ingest_file
 from services.cli.ingest_file import Rejects, Source, parse_line, reject_record
 from services.cli.ingest_progress import Tally, first_interrupt_stops, peak_rss_mib, summary
 from services.cli.main import main
-from services.ingest.logic import parse_batch, to_article
-from services.ingest.schemas import ArticleIn
-from shared.events import Article, ArticleIngested
+from shared.articles.convert import parse_batch, to_article
+from shared.articles.submitted import ArticleIn
+from shared.contracts.events import Article, ArticleIngested
 
 MIXED = Path(__file__).parents[1] / "fixtures" / "bulk" / "mixed.jsonl"
 ROW: dict[str, Any] = {

@@ -18,7 +18,7 @@ from services.cli.reindex_read import (
     link_fields,
     related_moved,
 )
-from shared.events import Article, ArticleEnriched, Enrichment
+from shared.contracts.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 

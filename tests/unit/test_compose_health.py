@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from shared.heartbeat import INTERVAL_SECONDS
-from shared.settings import HttpServiceSettings, WorkerSettings
+from shared.contracts.settings import HttpServiceSettings, WorkerSettings
+from shared.runtime.heartbeat import INTERVAL_SECONDS
 from tests.unit.compose_support import (
     HTTP_SERVICES,
     MEILI_PORT,
@@ -62,8 +62,8 @@ def test_worker_healthchecks_read_the_heartbeat_file(name: str) -> None:
     heartbeat = settings.heartbeat_file
     assert heartbeat is not None, f"{name}: set HEARTBEAT_FILE, or nothing writes the heartbeat"
     test = healthcheck_test(name)
-    assert test[:4] == ["CMD", "python", "-m", "shared.heartbeat"], (
-        f"{name}: healthcheck must be python -m shared.heartbeat PATH MAX_AGE, not {test!r}"
+    assert test[:4] == ["CMD", "python", "-m", "shared.runtime.heartbeat"], (
+        f"{name}: healthcheck must be python -m shared.runtime.heartbeat PATH MAX_AGE, not {test!r}"
     )
     assert len(test) == 6, f"{name}: healthcheck must pass PATH and MAX_AGE: {test!r}"
     assert test[4] == str(heartbeat), (

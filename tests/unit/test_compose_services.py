@@ -5,7 +5,7 @@ import inspect
 
 import pytest
 
-from shared.broker import create_broker
+from shared.runtime.broker import create_broker
 from tests.unit.compose_support import (
     COMPOSE_FILE,
     IMAGE,
@@ -94,7 +94,9 @@ def test_workers_can_scale(name: str) -> None:
 @pytest.mark.parametrize("name", WORKERS)
 def test_workers_get_longer_than_the_graceful_shutdown_to_stop(name: str) -> None:
     graceful = inspect.signature(create_broker).parameters["graceful_timeout"].default
-    assert isinstance(graceful, float), "shared.broker.create_broker lost its graceful_timeout"
+    assert isinstance(graceful, float), (
+        "shared.runtime.broker.create_broker lost its graceful_timeout"
+    )
     stop = service(name).get("stop_grace_period")
     assert stop is not None, f"{name}: set stop_grace_period above {graceful} s (default 10 s)"
     assert seconds(stop, f"{name}.stop_grace_period") > graceful, (

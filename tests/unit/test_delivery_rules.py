@@ -7,10 +7,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from requests.exceptions import ChunkedEncodingError
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
-from shared.consume import Entry, check_batch, decode, undecodable
-from shared.delivery import backoff_seconds, describe, is_transient
-from shared.reaper import Pending, due, exhausted
-from shared.upkeep import min_id, sweep_interval
+from shared.runtime.batches import Entry, check_batch, decode, undecodable
+from shared.runtime.delivery import backoff_seconds, describe, is_transient
+from shared.runtime.housekeeping import min_id, sweep_interval
+from shared.runtime.reaper import Pending, due, exhausted
 
 
 class Ping(BaseModel):

@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from shared.embeddings import (
+from shared.adapters.embeddings import (
     DEFAULT_EMBEDDER,
     EMBEDDERS,
     Embedder,
@@ -11,7 +11,7 @@ from shared.embeddings import (
     clip_words,
     load_embedder,
 )
-from shared.vectors import EMBEDDER_DIMENSIONS
+from shared.contracts.vectors import EMBEDDER_DIMENSIONS
 
 HEADLINES = [
     "Fed holds interest rates steady as inflation cools",
@@ -110,6 +110,6 @@ def test_load_embedder_loads_once_and_rejects_unknown_names() -> None:
 
 
 def test_the_index_is_configured_for_every_embedder(embedder: Embedder) -> None:
-    # The index takes its vector sizes from shared.vectors: they must match the models'.
+    # The index takes its vector sizes from shared.contracts.vectors: they must match the models'.
     assert set(EMBEDDER_DIMENSIONS) == set(EMBEDDERS)
     assert EMBEDDER_DIMENSIONS[embedder.name] == embedder.dimensions

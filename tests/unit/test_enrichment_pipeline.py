@@ -6,8 +6,8 @@ import pytest
 
 from services.enrichment.pipeline import Enricher, load_models
 from services.enrichment.themes import ThemeRules
-from shared.events import Article, ArticleEnriched, ArticleIngested
-from shared.vectors import DEFAULT_EMBEDDER, EMBEDDER_DIMENSIONS
+from shared.contracts.events import Article, ArticleEnriched, ArticleIngested
+from shared.contracts.vectors import DEFAULT_EMBEDDER, EMBEDDER_DIMENSIONS
 
 BODY = (
     "The Federal Reserve held interest rates steady on Wednesday. Chair Janet Yellen said the "

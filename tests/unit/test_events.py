@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from shared.events import Article, ArticleEnriched, ArticleIngested, Enrichment
+from shared.contracts.events import Article, ArticleEnriched, ArticleIngested, Enrichment
 
 ARTICLE = Article(id="a" * 24, title="A headline", published_at=datetime(2014, 3, 10, tzinfo=UTC))
 

@@ -4,8 +4,8 @@ import ipaddress
 
 import pytest
 
-from shared.fetch import FetchError, FetchPolicy, fetch
-from shared.netguard import AllowList, first_blocked, is_public
+from shared.adapters.fetch import FetchError, FetchPolicy, fetch
+from shared.adapters.netguard import AllowList, first_blocked, is_public
 
 PUBLIC = ["8.8.8.8", "1.1.1.1", "93.184.215.14", "2606:4700::1111", "2a00:1450:4001::200e"]
 NOT_PUBLIC = [

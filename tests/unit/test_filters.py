@@ -1,6 +1,6 @@
 import pytest
 
-from shared import filters
+from shared.contracts import filters
 
 
 def test_values_are_quoted_and_escaped() -> None:

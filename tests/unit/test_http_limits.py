@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from shared.http import BodyLimitMiddleware
+from shared.web.http import BodyLimitMiddleware
 
 
 def make_client() -> TestClient:

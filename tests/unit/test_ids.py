@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.ids import article_id, canonical_url
+from shared.contracts.ids import article_id, canonical_url
 
 
 @pytest.mark.parametrize(

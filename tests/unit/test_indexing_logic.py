@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from services.indexing.logic import to_document, to_documents
-from shared.events import Article, ArticleEnriched, Enrichment, EntityMention
+from shared.contracts.documents import to_document, to_documents
+from shared.contracts.events import Article, ArticleEnriched, Enrichment, EntityMention
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 

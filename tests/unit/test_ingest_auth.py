@@ -10,9 +10,9 @@ from structlog.testing import capture_logs
 import services.ingest.app as ingest_app
 from services.ingest.auth import INVALID, MISSING, ApiKeys
 from services.ingest.settings import Settings
-from services.ingest.store import Acceptor, Admission
-from shared.errors import INTERNAL
-from shared.events import Article
+from shared.articles.accept import Acceptor, Admission
+from shared.contracts.events import Article
+from shared.web.errors import INTERNAL
 
 KEY = "current-key-0123456789abcdef"
 OLD_KEY = "previous-key-0123456789abcdef"

@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.ingest.logic import parse_batch, to_article
-from services.ingest.schemas import ArticleIn
+from shared.articles.convert import parse_batch, to_article
+from shared.articles.submitted import ArticleIn
 
 
 def test_valid_article_is_stripped_and_dated_in_utc() -> None:

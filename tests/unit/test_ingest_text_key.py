@@ -1,5 +1,5 @@
-from services.ingest.store import MIN_TEXT_CHARS, text_key
-from shared.events import Article
+from shared.articles.accept import MIN_TEXT_CHARS, text_key
+from shared.contracts.events import Article
 
 BODY = "Markets rose after the central bank held rates. " * 6
 

@@ -17,7 +17,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from shared.streams import TOPOLOGY
+from shared.contracts.keys import TOPOLOGY
 from tests.unit.compose_support import (
     HTTP_SERVICES,
     INFRA_IMAGES,

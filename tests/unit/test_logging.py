@@ -4,7 +4,7 @@ import logging
 import pytest
 import structlog
 
-from shared.logging import configure_logging, get_logger
+from shared.runtime.logging import configure_logging, get_logger
 
 
 def test_json_logs_carry_service_and_bound_ids(capsys: pytest.CaptureFixture[str]) -> None:

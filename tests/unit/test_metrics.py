@@ -12,12 +12,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shared.consume import Entry
-from shared.delivery import Delivery
-from shared.metrics import StreamMeter, count_articles
-from shared.metrics_http import instrument
-from shared.probes import group_lag
-from shared.tracing import TRACE_HEADER, add_trace_ids
+from shared.contracts.wire import TRACE_HEADER
+from shared.runtime.batches import Entry
+from shared.runtime.delivery import Delivery
+from shared.runtime.gauges import group_lag
+from shared.runtime.metrics import StreamMeter, count_articles
+from shared.runtime.tracing import add_trace_ids
+from shared.web.metrics_http import instrument
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 

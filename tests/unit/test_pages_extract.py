@@ -7,7 +7,7 @@ import pytest
 
 from services.ingest.extract import NotAnArticleError, extract_page, published
 from services.ingest.page_head import decode_html, read_head, same_site_canonical
-from shared.text import plain_text
+from shared.contracts.text import plain_text
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
 URL = "https://www.courier.example/news/bridge?utm_source=feed"

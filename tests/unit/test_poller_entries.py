@@ -8,7 +8,7 @@ import pytest
 
 from services.poller.entries import NotAFeedError, parse_feed, to_articles, to_items
 from services.poller.text import detail_text, headline, html_to_text
-from shared.ids import canonical_url
+from shared.contracts.ids import canonical_url
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 

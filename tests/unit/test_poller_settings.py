@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.poller.settings import Settings
-from shared.broker import create_broker
+from shared.runtime.broker import create_broker
 from tests.unit.compose_support import environment, healthcheck_test, seconds, service
 
 
@@ -37,7 +37,13 @@ def test_compose_runs_the_poller_like_a_worker() -> None:
     # Scalable: no fixed name, host name or port.
     assert not {"ports", "container_name", "hostname"} & set(poller)
     beat = environment("poller")["HEARTBEAT_FILE"]
-    assert healthcheck_test("poller")[:5] == ["CMD", "python", "-m", "shared.heartbeat", beat]
+    assert healthcheck_test("poller")[:5] == [
+        "CMD",
+        "python",
+        "-m",
+        "shared.runtime.heartbeat",
+        beat,
+    ]
     # SIGTERM lets the polls in hand finish: a fetch, and FastStream's own graceful stop.
     graceful = inspect.signature(create_broker).parameters["graceful_timeout"].default
     stop = seconds(poller["stop_grace_period"], "poller.stop_grace_period")

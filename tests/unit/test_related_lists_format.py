@@ -1,6 +1,6 @@
 """The related lists' stored format, shared by the related worker and the search service."""
 
-from shared.related_lists import Link, decode, encode, list_key, ranked, reasons
+from shared.stories.related_lists import Link, decode, encode, list_key, ranked, reasons
 
 
 def test_an_entry_survives_the_round_trip_in_a_small_value() -> None:

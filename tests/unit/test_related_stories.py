@@ -1,12 +1,5 @@
-from services.related.stories import (
-    Arrival,
-    StoryRules,
-    StoryState,
-    choose_story,
-    plan_stories,
-    resolve,
-    story_document,
-)
+from services.related.stories import Arrival, StoryRules, choose_story, plan_stories
+from shared.stories.records import StoryState, resolve, story_document
 
 RULES = StoryRules(join_probability=0.8)
 DAY = 86_400

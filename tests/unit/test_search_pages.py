@@ -4,7 +4,7 @@ import pytest
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from services.search.pages import last_page, page_number, search_params
+from services.search.page_params import last_page, page_number, search_params
 from services.search.pages_render import (
     environment,
     highlight,

@@ -3,16 +3,16 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from services.search.links import article_links
-from services.search.schemas import StoriesParams
-from services.search.story_logic import (
+from services.search.articles import article_links
+from services.search.stories import (
+    StoriesParams,
     merged_into,
     stories_filter,
     stories_request,
     story_articles_request,
     to_story,
 )
-from shared import filters
+from shared.contracts import filters
 
 INJECTION = 'x" OR source = "y'
 

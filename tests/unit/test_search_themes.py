@@ -1,5 +1,5 @@
 from services.search.themes import theme_articles_request, theme_list
-from shared.themes import load_taxonomy
+from shared.contracts.themes import load_taxonomy
 
 
 def test_every_topic_is_listed_top_level_first_with_its_count() -> None:

@@ -3,7 +3,7 @@ from pydantic import SecretStr, ValidationError
 
 from services.ingest.settings import Settings as IngestSettings
 from services.search.settings import Settings as SearchSettings
-from shared.settings import Environment, ServiceSettings
+from shared.contracts.settings import Environment, ServiceSettings
 
 GOOD_KEY = "a-real-secret-of-enough-length"
 

@@ -9,9 +9,9 @@ from services.enrichment.settings import Settings
 from services.enrichment.theme_calibration import choose_floors, fit_temperature
 from services.enrichment.theme_model import NO_THEME, ThemeModel, load_theme_model, softmax
 from services.enrichment.themes import ThemeClassifier, ThemeRules, Vectors
-from shared.embeddings import Embedder, load_embedder
-from shared.themes import Taxonomy, Topic, load_taxonomy
-from shared.vectors import DEFAULT_EMBEDDER, EMBEDDER_DIMENSIONS
+from shared.adapters.embeddings import Embedder, load_embedder
+from shared.contracts.themes import Taxonomy, Topic, load_taxonomy
+from shared.contracts.vectors import DEFAULT_EMBEDDER, EMBEDDER_DIMENSIONS
 
 DIM = 512
 

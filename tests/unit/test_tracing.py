@@ -8,19 +8,18 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import BaseModel
 
 from services.ingest.app import request_traces
-from services.ingest.store import envelope
-from shared.consume import DATA_FIELD, Entry, check_batch, decode
-from shared.delivery import article_ids, traces_by_article
-from shared.events import Article, ArticleIngested
-from shared.logging import configure_logging, get_logger
-from shared.tracing import (
-    TRACE_HEADER,
+from shared.articles.accept import envelope
+from shared.contracts.events import Article, ArticleIngested
+from shared.contracts.wire import DATA_FIELD, TRACE_HEADER, trace_of
+from shared.runtime.batches import Entry, check_batch, decode
+from shared.runtime.delivery import article_ids, traces_by_article
+from shared.runtime.logging import configure_logging, get_logger
+from shared.runtime.tracing import (
     add_trace_ids,
     article_id_of,
     batch_traces,
     from_traceparent,
     new_trace_id,
-    trace_of,
 )
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

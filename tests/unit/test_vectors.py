@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from shared.events import Enrichment
-from shared.vectors import pack, unpack
+from shared.contracts.events import Enrichment
+from shared.contracts.vectors import pack, unpack
 
 
 def test_pack_and_unpack_round_trip_within_float16() -> None:

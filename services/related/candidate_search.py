@@ -1,0 +1,163 @@
+"""The candidates of a batch from Meilisearch: a keyword search, a vector search, their fields.
+
+With the stored vectors at hand (vectors.py) the vector search runs in memory instead.
+"""
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import meilisearch
+
+from services.related.batch_candidates import unit_vectors
+from services.related.candidate_query import (
+    CandidateQuery,
+    candidate_ids,
+    first_queries,
+    similarities,
+    stored_vector,
+)
+from services.related.nearest import cosines_in, cosines_with, nearest_of
+from services.related.scoring import Candidate, Profile, profile_of_hit
+from services.related.settings import DAY_SECONDS
+from services.related.vectors import Window
+from services.related.words import title_similarity
+from shared.contracts.events import ArticleEnriched
+
+SEARCH_THREADS = 4
+RETRIEVED = ["id", "title", "published_ts", "entities", "keywords", "source"]
+
+
+def _found(
+    event: ArticleEnriched,
+    ids: list[str],
+    profiles: Mapping[str, Profile],
+    cosines: dict[str, float],
+) -> list[Candidate]:
+    found = []
+    for i in ids:
+        profile = profiles.get(i)
+        if profile is None:
+            continue
+        cosine = cosines.get(i)
+        if cosine is None:
+            # Without a vector on either side, the titles' shared words stand in.
+            cosine = title_similarity(event.article.title, profile.title)
+        found.append((profile, cosine))
+    return found
+
+
+def fetch_candidates(index: meilisearch.index.Index, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Return the fields scoring needs of the candidates indexed in full (with a title), by id."""
+    if not ids:
+        return {}
+    body = {"ids": sorted(ids), "fields": RETRIEVED, "limit": len(ids)}
+    # The raw answer: the SDK's Document wrappers cost more than the fetch itself.
+    found = index.http.post(f"indexes/{index.uid}/documents/fetch", body=body)["results"]
+    return {str(doc["id"]): doc for doc in found if doc.get("title")}
+
+
+def fetch_vectors(index: meilisearch.index.Index, ids: set[str]) -> dict[str, list[float]]:
+    """Return the stored embedding of each of `ids` that has one, by id."""
+    if not ids:
+        return {}
+    params = {"ids": sorted(ids), "fields": ["id"], "retrieveVectors": True, "limit": len(ids)}
+    found = index.get_documents(params).results
+    vectors = {str(doc.id): stored_vector(dict(doc)) for doc in found}
+    return {i: vector for i, vector in vectors.items() if vector}
+
+
+class CandidateSearch:
+    """Finds the candidates of a batch in the index: blocking calls, run in a thread."""
+
+    def __init__(self, client: meilisearch.Client, index_uid: str, query: CandidateQuery):
+        self.client, self.index_uid, self.query = client, index_uid, query
+        self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="related-search")
+        self._span = int(query.window_days * DAY_SECONDS)
+
+    def _multi_search(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return the results of `queries`, in order, from a few multi-searches at once."""
+        # Meilisearch runs the queries of one multi-search one after another; requests in
+        # parallel let it use more than one core.
+        size = max(1, -(-len(queries) // SEARCH_THREADS))
+        chunks = [queries[i : i + size] for i in range(0, len(queries), size)]
+        answers = self._pool.map(lambda chunk: self.client.multi_search(chunk)["results"], chunks)
+        return [result for answer in answers for result in answer]
+
+    def search(self, events: list[ArticleEnriched], window: Window | None) -> list[list[Candidate]]:
+        """Return each article's candidates with their similarity to it.
+
+        With a window of stored vectors the vector search runs here, else in Meilisearch.
+        """
+        ids, cosines = self._neighbours(events, window)
+        index = self.client.index(self.index_uid)
+        found = fetch_candidates(index, {i for group in ids for i in group})
+        profiles = {i: profile_of_hit(doc) for i, doc in found.items()}
+        self._complete(events, ids, cosines, set(found), window)
+        return [
+            _found(event, group, profiles, known)
+            for event, group, known in zip(events, ids, cosines, strict=True)
+        ]
+
+    def _neighbours(
+        self, events: list[ArticleEnriched], window: Window | None
+    ) -> tuple[list[list[str]], list[dict[str, float]]]:
+        """Return each article's candidate ids, and the similarity of the vector search hits."""
+        local = window is not None
+        plan = [first_queries(e, self.index_uid, self.query, vector=not local) for e in events]
+        answers = iter(self._multi_search([q for qs in plan for q in qs]))
+        grouped = [[next(answers) for _ in qs] for qs in plan]
+        ids = [candidate_ids(rs) for rs in grouped]
+        cosines = [similarities(rs) for rs in grouped]
+        if window is not None:
+            for group, known, near in zip(
+                ids,
+                cosines,
+                nearest_of(window, events, self._span, self.query.candidates),
+                strict=True,
+            ):
+                seen = set(group)
+                group.extend(i for i in near if i not in seen)
+                known.update(near)
+        return ids, cosines
+
+    def _complete(
+        self,
+        events: list[ArticleEnriched],
+        ids: list[list[str]],
+        cosines: list[dict[str, float]],
+        indexed: set[str],
+        window: Window | None,
+    ) -> None:
+        """Add the similarity of the keyword-only hits, from their stored vectors."""
+        missing = [
+            [i for i in group if i not in known and i in indexed]
+            if event.enrichment.embedding is not None
+            else []
+            for event, group, known in zip(events, ids, cosines, strict=True)
+        ]
+        if window is not None:
+            units, _ = unit_vectors(events)
+            for unit, group, known in zip(units, missing, cosines, strict=True):
+                known.update(cosines_in(window, unit, group))
+        self._fetched(events, missing, cosines)
+
+    def _fetched(
+        self,
+        events: list[ArticleEnriched],
+        missing: list[list[str]],
+        cosines: list[dict[str, float]],
+    ) -> None:
+        """Add the similarity of the hits still without one, from vectors fetched from the index."""
+        wanted = {
+            i
+            for group, known in zip(missing, cosines, strict=True)
+            for i in group
+            if i not in known
+        }
+        vectors = fetch_vectors(self.client.index(self.index_uid), wanted)
+        for event, group, known in zip(events, missing, cosines, strict=True):
+            have = [i for i in group if i in vectors and i not in known]
+            if have and event.enrichment.embedding is not None:
+                scored = cosines_with(event.enrichment.embedding, [vectors[i] for i in have])
+                known.update(zip(have, scored, strict=True))

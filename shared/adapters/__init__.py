@@ -1,0 +1,1 @@
+"""Adapters: Redis replies as text, Meilisearch, guarded page fetching, embedding models."""

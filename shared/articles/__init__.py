@@ -1,0 +1,1 @@
+"""Articles as every entry point takes them in: validated, converted, deduplicated, published."""

@@ -1,0 +1,67 @@
+"""Enriched article -> Meilisearch document, as plain functions."""
+
+from typing import Any
+
+from shared.contracts.events import ArticleEnriched, Enrichment
+from shared.contracts.index_schema import ENTITY_FIELDS
+from shared.contracts.vectors import INDEX_EMBEDDER
+
+
+def _themes(enrichment: Enrichment) -> dict[str, Any]:
+    top_level = [t for t in enrichment.themes if t.level == 1]
+    return {
+        # Slugs for filtering and facets: the top-level topics and the specific ones.
+        "themes": [t.slug for t in enrichment.themes],
+        "primary_theme": top_level[0].slug if top_level else None,
+        "theme_scores": [t.model_dump() for t in enrichment.themes],
+    }
+
+
+def _entity_names(enrichment: Enrichment) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {field: [] for field in ENTITY_FIELDS.values()}
+    for entity in enrichment.entities:
+        found = names[ENTITY_FIELDS[entity.type]]
+        if entity.name not in found:
+            found.append(entity.name)
+    return names
+
+
+def to_document(event: ArticleEnriched) -> dict[str, Any]:
+    """Return the index document of an article.
+
+    `published_ts` falls back to the ingest time so that every article sorts by recency.
+    `related` and `story_id` are left out: the related service owns them, and a partial
+    update from here must never erase what it stored. An article without a vector says so
+    (`null`): Meilisearch fails a whole batch over one document missing its vector.
+    """
+    article, enrichment = event.article, event.enrichment
+    return {
+        "id": article.id,
+        "title": article.title,
+        "description": article.description,
+        "body": article.body,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "published_ts": event.timestamp,
+        "ingested_at": event.ingested_at.isoformat(),
+        "language": enrichment.language,
+        "language_confidence": enrichment.language_confidence,
+        "lede": enrichment.lede,
+        "word_count": enrichment.word_count,
+        "reading_time_minutes": enrichment.reading_time_minutes,
+        "entities": [e.model_dump() for e in enrichment.entities],
+        **_entity_names(enrichment),
+        "keywords": enrichment.keywords,
+        **_themes(enrichment),
+        "enrichments": enrichment.ran,
+        "enrichments_skipped": enrichment.skipped,
+        "_vectors": {INDEX_EMBEDDER: enrichment.embedding},
+    }
+
+
+def to_documents(events: list[ArticleEnriched]) -> list[dict[str, Any]]:
+    """Return one document per article id; the last event of a batch wins."""
+    by_id = {event.article.id: to_document(event) for event in events}
+    return list(by_id.values())

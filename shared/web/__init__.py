@@ -1,0 +1,1 @@
+"""What the HTTP services share: request size limits, error bodies, request metrics."""
