@@ -1,7 +1,7 @@
 """What each kind of document write costs Meilisearch 1.21: new documents vs partial updates.
 
     .venv/bin/python -m bench.meili_update_cost [--size 20000] [--batch 200] [--rounds 10] \
-        [--binary-quantized]
+        [--binary-quantized] [--dimensions 512]
 
 A fresh Meilisearch with the articles index's settings (HNSW store), `--size` documents with
 512-float vectors (seeded random: the worst case for the graph), then `--rounds` tasks of
@@ -40,6 +40,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=200, help="documents per task")
     parser.add_argument("--rounds", type=int, default=10, help="tasks of each kind")
     parser.add_argument("--binary-quantized", action="store_true", help="1-bit vectors")
+    parser.add_argument("--dimensions", type=int, default=DIMENSIONS, help="vector width")
     return parser.parse_args()
 
 
@@ -59,8 +60,8 @@ def main() -> None:
     """Index, then time each kind of write."""
     args = parse_args()
     total = args.size + args.batch * args.rounds
-    vectors = np.random.default_rng(1).normal(size=(total, DIMENSIONS)).astype(np.float32)
-    settings = index_settings(DIMENSIONS)
+    vectors = np.random.default_rng(1).normal(size=(total, args.dimensions)).astype(np.float32)
+    settings = index_settings(args.dimensions)
     settings["embedders"][INDEX_EMBEDDER]["binaryQuantized"] = args.binary_quantized
     with tempfile.TemporaryDirectory() as work, meilisearch(Path(work)) as (client, pid):
         client.patch("/experimental-features", json={"vectorStoreSetting": True})
