@@ -26,9 +26,3 @@ def text_hash(raw: Mapping[Any, Any]) -> dict[str, str]:
     """Return a Redis hash reply (HGETALL) as text."""
     return {text(key): text(value) for key, value in raw.items()}
 
-
-def text_fields(raw: Mapping[Any, Any]) -> dict[str, Any]:
-    """Return an info reply (XINFO) with text keys, and bytes values as text."""
-    return {
-        text(key): text(value) if isinstance(value, bytes) else value for key, value in raw.items()
-    }
