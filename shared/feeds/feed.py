@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from shared.adapters.redis import text
 from shared.contracts.ids import canonical_url
 
 MIN_INTERVAL_S = 60
@@ -51,10 +50,6 @@ class FeedStatus(BaseModel):
     items_seen: int = Field(default=0, description="Entries read, over every poll that got some")
     items_accepted: int = Field(default=0, description="New articles published from them")
 
-
-def decode(fields: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
-    """Return a Redis hash with text keys and values."""
-    return {text(k): text(v) for k, v in fields.items()}
 
 
 def to_feed(id_: str, fields: Mapping[str, str]) -> Feed:

@@ -5,9 +5,9 @@ from typing import cast
 
 from redis.asyncio import Redis
 
-from shared.adapters.redis import text
+from shared.adapters.redis import text, text_hash
 from shared.contracts.keys import FeedKeys
-from shared.feeds.feed import Feed, FeedStatus, decode, to_feed, to_status
+from shared.feeds.feed import Feed, FeedStatus, to_feed, to_status
 
 # Created once, or only its interval updated: concurrent registrations of one URL make one
 # feed, and re-registering never resets its validators or counts.
@@ -52,7 +52,7 @@ class FeedStore:
 
     async def get(self, feed_id: str) -> Feed | None:
         """Return a feed as a poll needs it, or None when it is not registered."""
-        fields = decode(await self.redis.hgetall(self.keys.feed(feed_id)))
+        fields = text_hash(await self.redis.hgetall(self.keys.feed(feed_id)))
         return to_feed(feed_id, fields) if fields else None
 
     async def status(self, feed_id: str) -> FeedStatus | None:
@@ -71,7 +71,7 @@ class FeedStore:
                 pipe.zscore(self.keys.schedule, feed_id)
             answers = await pipe.execute()
         found = [
-            to_status(feed_id, decode(fields), due)
+            to_status(feed_id, text_hash(fields), due)
             for feed_id, fields, due in zip(feed_ids, answers[::2], answers[1::2], strict=True)
             if fields
         ]
