@@ -10,6 +10,7 @@ even ECB+ topics). Offline: it says whether a richer scorer is worth shipping.
 """
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,27 @@ from bench.train_stories import (
 from services.related.evidence import KINDS, Rarity, load_model
 from services.related.stories import StoryRules
 
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 Rows = tuple[list[dict[str, Any]], np.ndarray, np.ndarray, list[tuple[int, int]], list[int]]
 
 
-def rows_of(path: Path, rarity: Rarity, keep: Any) -> Rows:
+def rows_of(path: Path, rarity: Rarity, keep: Any, numbers: bool) -> Rows:
     """A dump's documents, pair features, kinds, pairs and measured items."""
     docs = load_dump(path)
     x, _, kinds, pairs = pair_rows(docs, neighbours(docs), rarity)
+    if numbers:
+        x = np.hstack([x, number_features(docs, pairs)])
     return docs, x, kinds, pairs, [k for k, d in enumerate(docs) if keep(d)]
+
+
+def number_features(docs: list[dict[str, Any]], pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Per pair: whether the titles share a number, and whether both give numbers, none shared."""
+    found = [set(NUMBER.findall(str(d.get("title", "")))) for d in docs]
+    rows = []
+    for i, j in pairs:
+        shared = bool(found[i] & found[j])
+        rows.append([float(shared), float(bool(found[i]) and bool(found[j]) and not shared)])
+    return np.array(rows).reshape(len(pairs), 2)
 
 
 def labels_of(data: Rows) -> np.ndarray:
@@ -90,13 +104,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     for name in ("data", "train_uci", "ecb", "test_uci"):
         parser.add_argument(name, type=Path)
+    parser.add_argument("--numbers", action="store_true", help="add the title-number features")
     args = parser.parse_args()
     table = rarity_table(args.data)
     rarity = Rarity(documents=table["documents"], frequency=table["frequency"])
-    uci = rows_of(args.train_uci, rarity, lambda d: True)
-    ecb_odd = rows_of(args.ecb, rarity, _odd)
-    ecb_even = rows_of(args.ecb, rarity, lambda d: ecb_topic(d) is not None and not _odd(d))
-    test_uci = rows_of(args.test_uci, rarity, lambda d: True)
+    uci = rows_of(args.train_uci, rarity, lambda d: True, args.numbers)
+    ecb_odd = rows_of(args.ecb, rarity, _odd, args.numbers)
+    ecb_even = rows_of(
+        args.ecb, rarity, lambda d: ecb_topic(d) is not None and not _odd(d), args.numbers
+    )
+    test_uci = rows_of(args.test_uci, rarity, lambda d: True, args.numbers)
     docs, xe, ke, pe, _ = ecb_odd
     odd = np.array([_odd(docs[i]) or _odd(docs[j]) for i, j in pe])
     x = np.vstack([uci[1], xe[odd]])

@@ -25,4 +25,3 @@ def texts(values: Iterable[bytes | str]) -> list[str]:
 def text_hash(raw: Mapping[Any, Any]) -> dict[str, str]:
     """Return a Redis hash reply (HGETALL) as text."""
     return {text(key): text(value) for key, value in raw.items()}
-

@@ -51,7 +51,6 @@ class FeedStatus(BaseModel):
     items_accepted: int = Field(default=0, description="New articles published from them")
 
 
-
 def to_feed(id_: str, fields: Mapping[str, str]) -> Feed:
     """Return the poll view of a stored feed."""
     return Feed(
