@@ -60,7 +60,7 @@ def unwrap(data: bytes) -> tuple[bytes, dict[str, Any]]:
     """Return the body and headers of a `__data__` value: an envelope, or raw JSON (no headers).
 
     FastStream's parser, so entries read here as its subscribers read them (it also accepts
-    its older JSON envelope); it raises on a corrupt binary envelope.
+    its older JSON envelope, and returns what it cannot parse as the body, whole).
     """
     return BinaryMessageFormatV1.parse(data)
 
