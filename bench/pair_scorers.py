@@ -140,6 +140,8 @@ def main() -> None:
     )
     parser.add_argument("--no-boost", action="store_true", help="logistic only")
     args = parser.parse_args()
+    if args.metric_one and not args.metric:
+        parser.error("--metric-one needs --metric (the products it weighs)")
     table = rarity_table(args.data)
     rarity = Rarity(documents=table["documents"], frequency=table["frequency"])
     uci = rows_of(args.train_uci, rarity, lambda d: True, args.numbers, args.metric)
