@@ -98,7 +98,7 @@ def _cpu(pid: int) -> float:
 
 
 def group_progress(client: "redis.Redis") -> dict[str, int]:
-    """Per group, entries it has read and acknowledged; the ingested stream's length."""
+    """Per group, entries it has read and acknowledged; how many the ingested stream got."""
     done: dict[str, int] = {}
     streams = Streams()
     for stream in TOPOLOGY:
@@ -108,7 +108,13 @@ def group_progress(client: "redis.Redis") -> dict[str, int]:
         for info in client.xinfo_groups(key):
             name = text(info["name"])
             done[f"{stream}/{name}"] = int(info.get("entries-read") or 0) - int(info["pending"])
-    done["ingested"] = int(client.xlen(streams.ingested)) if client.exists(streams.ingested) else 0
+    # Entries added, not the length: enrichment trims what it has acknowledged.
+    added = (
+        client.xinfo_stream(streams.ingested)["entries-added"]
+        if client.exists(streams.ingested)
+        else 0
+    )
+    done["ingested"] = int(added)
     return done
 
 

@@ -23,6 +23,9 @@ TOPOLOGY: dict[str, tuple[str, ...]] = {
     INGESTED: (ENRICHMENT_GROUP,),
     ENRICHED: (INDEXING_GROUP, RELATED_GROUP),
 }
+# Streams that are only a queue: once every group is done with an entry, nothing reads it
+# again (`ontheme reindex` rebuilds from the enriched stream), so it goes before retention.
+WORK_QUEUES = (INGESTED,)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class Streams:
     def groups(self) -> dict[str, tuple[str, ...]]:
         """Return the topology with namespaced stream names."""
         return {self.name(stream): groups for stream, groups in TOPOLOGY.items()}
+
+    def work_queues(self) -> dict[str, tuple[str, ...]]:
+        """Return the work-queue streams (namespaced) and the groups that must be done first."""
+        return {self.name(stream): TOPOLOGY[stream] for stream in WORK_QUEUES}
 
 
 @dataclass(frozen=True)

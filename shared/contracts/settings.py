@@ -107,6 +107,9 @@ class WorkerSettings(CommonSettings):
     retry_cap_seconds: float = Field(default=30.0, gt=0, le=3_600)
     # Streams keep this much history (XTRIM MINID), which `ontheme reindex` rebuilds from.
     retention_days: float = Field(default=7.0, gt=0, validation_alias="STREAM_RETENTION_DAYS")
+    # The ingested stream is a queue: its entries go once enrichment has acknowledged them.
+    # False keeps them for the retention too (to look at what came in, at its memory cost).
+    trim_acked: bool = Field(default=True, validation_alias="STREAM_TRIM_ACKED")
     # Where this process serves /metrics (prometheus_client's server): loopback unless told
     # (containers: 0.0.0.0). Each service sets its own default port.
     metrics_host: str = Field(default="127.0.0.1", validation_alias="METRICS_HOST")

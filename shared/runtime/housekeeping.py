@@ -3,12 +3,13 @@
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import structlog
 from redis.asyncio import Redis
 
 from shared.adapters.redis import text
+from shared.contracts.keys import Streams
 from shared.contracts.settings import WorkerSettings
 from shared.runtime.delivery import describe
 from shared.runtime.gauges import Probe
@@ -31,12 +32,52 @@ def min_id(now_ms: int, retention_days: float) -> str:
     return f"{max(now_ms - int(retention_days * 86_400_000), 0)}-0"
 
 
-async def trim(redis: "Redis", streams: Sequence[str], retention_days: float) -> None:
-    """Trim each stream to its retention."""
+def id_order(entry_id: str) -> tuple[int, int]:
+    """Return a stream id as (milliseconds, sequence), which sorts as Redis orders ids."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def after(entry_id: str) -> str:
+    """Return the smallest stream id greater than `entry_id`."""
+    ms, seq = id_order(entry_id)
+    return f"{ms}-{seq + 1}"
+
+
+async def acked_floor(redis: "Redis", stream: str, groups: Sequence[str]) -> str | None:
+    """Return the oldest id of `stream` one of `groups` may still read; None: keep everything.
+
+    A group needs its oldest pending entry (a retry or a reclaim reads it again) and what it
+    has not been delivered yet; a group that does not exist yet will read from the start.
+    """
+    found = {text(g["name"]): g for g in await redis.xinfo_groups(stream)}
+    needed: list[str] = []
+    for group in groups:
+        if group not in found:
+            return None
+        oldest = None
+        if int(found[group]["pending"]):
+            oldest = (await redis.xpending(stream, group))["min"]
+        # Acknowledged meanwhile: nothing pending, so all it was delivered is done.
+        needed.append(text(oldest) if oldest else after(text(found[group]["last-delivered-id"])))
+    return min(needed, key=id_order) if needed else None
+
+
+async def trim(
+    redis: "Redis",
+    streams: Sequence[str],
+    retention_days: float,
+    when_acked: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """Trim each stream to its retention; those in `when_acked` also once its groups are done."""
     keep_from = min_id(int(time.time() * 1000), retention_days)
     for stream in streams:
+        floor = keep_from
+        if when_acked and stream in when_acked:
+            acked = await acked_floor(redis, stream, when_acked[stream])
+            floor = max(floor, acked or floor, key=id_order)
         # Exact: costs what it removes, like the approximate form, and says what it keeps.
-        await redis.xtrim(stream, minid=keep_from, approximate=False)
+        await redis.xtrim(stream, minid=floor, approximate=False)
 
 
 async def forget_consumers(redis: "Redis", stream: str, group: str, me: str) -> None:
@@ -47,9 +88,11 @@ async def forget_consumers(redis: "Redis", stream: str, group: str, me: str) -> 
             await redis.xgroup_delconsumer(stream, group, name)
 
 
-async def _tidy(reapers: Sequence[Reaper], retention_days: float) -> None:
+async def _tidy(reapers: Sequence[Reaper], settings: WorkerSettings) -> None:
     redis = reapers[0].delivery.redis
-    await trim(redis, sorted({r.delivery.stream for r in reapers}), retention_days)
+    streams = sorted({r.delivery.stream for r in reapers})
+    when_acked = Streams(settings.namespace).work_queues() if settings.trim_acked else {}
+    await trim(redis, streams, settings.retention_days, when_acked)
     for reaper in reapers:
         d = reaper.delivery
         await forget_consumers(redis, d.stream, d.group, d.consumer)
@@ -63,7 +106,7 @@ async def _loop(reapers: Sequence[Reaper], settings: WorkerSettings, stop: async
             for reaper in reapers:
                 busy = await reaper.sweep() >= reaper.batch or busy
             if time.monotonic() - tidied > TRIM_EVERY_SECONDS:
-                await _tidy(reapers, settings.retention_days)
+                await _tidy(reapers, settings)
                 tidied = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - Redis may be down; the next round retries
             log.warning("upkeep failed; retrying", error=describe(exc))

@@ -211,6 +211,39 @@ async def test_streams_are_trimmed_by_age(redis: Redis, namespace: str) -> None:
     assert [body["n"] for body in await bodies(redis, stream)] == [2, 3, 4]
 
 
+async def test_a_work_queue_is_trimmed_to_what_its_groups_still_need(
+    redis: Redis, namespace: str
+) -> None:
+    stream, groups = Streams(namespace).ingested, ("first", "second")
+    ids: list[Any] = [await redis.xadd(stream, {"__data__": ping(n)}) for n in range(1, 7)]
+    for group in groups:
+        await redis.xgroup_create(stream, group, id="0")
+    await redis.xreadgroup("first", "c", {stream: ">"}, count=4)
+    await redis.xack(stream, "first", ids[0], ids[1], ids[3])  # the third stays pending
+    await redis.xreadgroup("second", "c", {stream: ">"}, count=6)
+    await redis.xack(stream, "second", *ids)
+    await trim(redis, [stream], retention_days=7.0, when_acked={stream: groups})
+    assert [body["n"] for body in await bodies(redis, stream)] == [3, 4, 5, 6]
+    await redis.xack(stream, "first", ids[2])
+    await trim(redis, [stream], retention_days=7.0, when_acked={stream: groups})
+    assert [body["n"] for body in await bodies(redis, stream)] == [5, 6]
+    infos = await redis.xinfo_groups(stream)
+    assert sorted(int(info["lag"]) for info in infos) == [0, 2]
+
+
+async def test_a_work_queue_keeps_everything_for_a_group_not_created_yet(
+    redis: Redis, namespace: str
+) -> None:
+    stream = Streams(namespace).ingested
+    for n in range(1, 4):
+        await redis.xadd(stream, {"__data__": ping(n)})
+    await redis.xgroup_create(stream, "first", id="$")
+    await trim(redis, [stream], retention_days=7.0, when_acked={stream: ("first", "later")})
+    assert [body["n"] for body in await bodies(redis, stream)] == [1, 2, 3]
+    await trim(redis, [stream], retention_days=7.0, when_acked={stream: ("first",)})
+    assert await bodies(redis, stream) == []
+
+
 async def _at_least(found: Awaitable[list[Any]], count: int) -> list[Any] | None:
     items = await found
     return items if len(items) >= count else None

@@ -7,9 +7,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from requests.exceptions import ChunkedEncodingError
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
+from shared.contracts.keys import ENRICHMENT_GROUP, Streams
 from shared.runtime.batches import Entry, check_batch, decode, undecodable
 from shared.runtime.delivery import backoff_seconds, describe, is_transient
-from shared.runtime.housekeeping import min_id, sweep_interval
+from shared.runtime.housekeeping import after, id_order, min_id, sweep_interval
 from shared.runtime.reaper import Pending, due, exhausted
 
 
@@ -65,6 +66,17 @@ def test_failed_messages_get_max_deliveries_crashing_ones_three_times_as_many() 
 def test_retention_keeps_ids_newer_than_the_cutoff() -> None:
     assert min_id(10 * 86_400_000, 7) == f"{3 * 86_400_000}-0"
     assert min_id(1000, 7) == "0-0"
+
+
+def test_stream_ids_order_by_time_then_sequence() -> None:
+    ids = ["10-2", "9-15", "10-10", "10-0"]
+    assert sorted(ids, key=id_order) == ["9-15", "10-0", "10-2", "10-10"]
+    assert after("10-2") == "10-3"
+    assert after("0-0") == "0-1"
+
+
+def test_only_the_ingested_stream_is_a_work_queue_done_by_enrichment() -> None:
+    assert Streams("ns:").work_queues() == {"ns:articles.ingested": (ENRICHMENT_GROUP,)}
 
 
 def test_sweeps_come_often_enough_but_not_in_a_hot_loop() -> None:
