@@ -18,9 +18,9 @@ from shared.contracts.vectors import pack, unpack
 
 SCHEMA_VERSION: Final = 1
 
-# In memory a list of floats; in JSON a base64 string of float16 values
-# (shared.contracts.vectors.pack).
-# A list of floats is read too: events written before vectors were packed.
+# In memory a list of floats; in JSON "i8:" and base64 of a float32 scale and int8 values
+# (shared.contracts.vectors.pack). Read too: untagged base64 float16 and lists of floats,
+# the forms of events written before.
 PackedVector = Annotated[
     list[float],
     BeforeValidator(unpack),
@@ -29,7 +29,10 @@ PackedVector = Annotated[
         {
             "type": "string",
             "contentEncoding": "base64",
-            "description": "the vector's values as little-endian float16, base64",
+            "description": (
+                "'i8:' then base64 of a little-endian float32 scale and one int8 a value"
+                " (value = int8 x scale); untagged base64 float16 values are read too"
+            ),
         }
     ),
 ]

@@ -32,8 +32,9 @@ def event(dims: int = 4) -> ArticleEnriched:
 
 
 async def test_decode_reads_faststream_envelopes_and_raw_json() -> None:
-    original = event()
-    body = original.model_dump_json().encode()
+    body = event().model_dump_json().encode()
+    # What the wire carries: its vector is quantised (shared.contracts.vectors.pack).
+    original = ArticleEnriched.model_validate_json(body)
     envelope = await BinaryMessageFormatV1.encode(
         message=body,
         reply_to=None,
