@@ -5,8 +5,9 @@
 
 Starts the system as `make bench` does, `ontheme ingest`s the first `--size` UCI dev headlines
 and waits until /pipeline is idle (or `--minutes` pass: it then reports how far it got). Every
-minute it prints, and at the end saves, the documents indexed, each process's RSS, the whole
-system's, Redis's used_memory and Meilisearch's database size; and each process's peak.
+minute it prints, and at the end saves, the documents indexed, each process's RSS and
+anonymous memory, the whole system's, Redis's used_memory and Meilisearch's database size; and
+each process's peak.
 """
 
 import argparse
@@ -38,6 +39,7 @@ def snapshot(system: System, monitor: Monitor, started: float) -> dict[str, Any]
         "minutes": (time.monotonic() - started) / 60,
         "documents": documents(system),
         "rss_mib": {name: kib / 1024 for name, kib in sample.rss_kib.items()},
+        "anon_mib": {name: kib / 1024 for name, kib in sample.anon_kib.items()},
         "total_rss_mib": sum(sample.rss_kib.values()) / 1024,
         "total_anon_mib": sum(sample.anon_kib.values()) / 1024,
         "meili_used_mib": mem.meili_used_mib(system.meili),
@@ -98,6 +100,8 @@ def main() -> None:
         f"whole system peak {m['peak_total_rss_mib']:.0f} MiB resident, "
         f"{m['peak_total_anon_mib']:.0f} MiB anonymous"
     )
+    last = figures["snapshots"][-1]["anon_mib"]
+    print("anonymous at the end, MiB: " + ", ".join(f"{k} {v:.0f}" for k, v in last.items()))
     print(
         "Redis by key family, MiB: "
         + ", ".join(f"{k} {v:.0f}" for k, v in m["redis_families_mib"].items() if v >= 1)

@@ -3,7 +3,7 @@
 Meilisearch's vector search was the worker's largest cost: about 3.4 ms of its CPU per article
 on 10k headlines, more than all the worker's Python. An exact search of the window's vectors in
 numpy costs a fraction of that. The story join script appends each article it places (id,
-publication time, float16 vector: fixed-size records) to its hour's string, so every worker sees
+publication time, int8 vector: fixed-size records) to its hour's string, so every worker sees
 the same articles, those with a story, as the filtered search did; each worker keeps a copy of
 the hours it needs and reads only the bytes appended since it last looked.
 """
@@ -23,17 +23,28 @@ if TYPE_CHECKING:
 
 HOUR_SECONDS = 3_600
 ID_BYTES = 24  # article ids are 24 hex digits
-# float16, as on the wire (shared.contracts.vectors.pack): half the Redis memory of float32, cosines
-# within 1e-4.
-VALUE = "<f2"
-VALUE_BYTES = 2
+# int8 values, as on the wire (shared.contracts.vectors.pack) less its scale, which unit length
+# divides out: a quarter of float32's memory. Hours written before hold float16 values.
+INT8, FLOAT16 = "i8", "f2"
+FORMATS = (FLOAT16, INT8)
 _TS = struct.Struct("<q")
 Matrix = npt.NDArray[np.float32]
+# An hour's records: (format, dimensions, hour).
+Hour = tuple[str, int, int]
 
 
 def record_of(article_id: str, published_ts: int, vector: Matrix) -> bytes:
-    """Return the bytes one article appends to its hour."""
-    return article_id.encode("ascii") + _TS.pack(published_ts) + vector.astype(VALUE).tobytes()
+    """Return the bytes one article appends to its hour: id, time, int8 values."""
+    peak = float(np.abs(vector).max()) if vector.size else 0.0
+    scale = peak / 127 if peak > 0 else 1.0
+    steps = np.rint(np.asarray(vector, dtype=np.float64) / scale).astype(np.int8)
+    return article_id.encode("ascii") + _TS.pack(published_ts) + steps.tobytes()
+
+
+def record_bytes(dimensions: int, fmt: str) -> int:
+    """Return the size of one record of `dimensions` values in a format."""
+    head = ID_BYTES + _TS.size
+    return head + dimensions if fmt == INT8 else head + 2 * dimensions
 
 
 def hour_of(published_ts: int) -> int:
@@ -60,12 +71,16 @@ class VectorCache:
 
     def __init__(self, redis: "Redis", prefix: str) -> None:
         self.redis, self.prefix = redis, prefix
-        self._hours: dict[tuple[int, int], bytearray] = {}
-        self._parsed: dict[tuple[int, int], Window] = {}
+        self._hours: dict[Hour, bytearray] = {}
+        self._parsed: dict[Hour, Window] = {}
 
-    def key(self, dimensions: int, hour: int) -> str:
-        """Return the Redis key of an hour's records of vectors of `dimensions` floats."""
-        return f"{self.prefix}{dimensions}:{hour}"
+    def key(self, dimensions: int, hour: int, fmt: str = INT8) -> str:
+        """Return the Redis key of an hour's records of vectors of `dimensions` values."""
+        return (
+            f"{self.prefix}{dimensions}:{hour}"
+            if fmt == FLOAT16
+            else f"{self.prefix}{fmt}:{dimensions}:{hour}"
+        )
 
     async def around(self, events: list[ArticleEnriched], span_s: int) -> Window | None:
         """Return the stored vectors within `span_s` of the articles; None if widths differ."""
@@ -82,7 +97,7 @@ class VectorCache:
 
     async def window(self, dimensions: int, hours: list[int]) -> Window:
         """Return the stored vectors of these hours, read up to now."""
-        wanted = [(dimensions, h) for h in hours]
+        wanted = [(fmt, dimensions, h) for h in hours for fmt in FORMATS]
         self._hours = {h: self._hours.get(h, bytearray()) for h in wanted}
         stale = await self._read({h: len(held) for h, held in self._hours.items()})
         if stale:
@@ -93,30 +108,31 @@ class VectorCache:
         self._parsed = {h: self._parsed[h] for h in wanted if h in self._parsed}
         return _joined([self._parsed[h] for h in wanted if h in self._parsed])
 
-    async def _read(self, offsets: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
+    async def _read(self, offsets: dict[Hour, int]) -> list[Hour]:
         """Add the bytes of each hour from its offset on; return the hours that started again."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for hour, offset in offsets.items():
-                pipe.getrange(self.key(*hour), 0, ID_BYTES - 1)
-                pipe.getrange(self.key(*hour), offset, -1)
+            for (fmt, dimensions, hour_no), offset in offsets.items():
+                key = self.key(dimensions, hour_no, fmt)
+                pipe.getrange(key, 0, ID_BYTES - 1)
+                pipe.getrange(key, offset, -1)
             replies = await pipe.execute()
-        stale = []
+        stale: list[Hour] = []
         for hour, first, more in zip(offsets, replies[::2], replies[1::2], strict=True):
             if offsets[hour] and first != self._hours[hour][:ID_BYTES]:
                 stale.append(hour)
             elif more:
                 self._hours[hour] += more
-                self._parsed[hour] = _parse(bytes(self._hours[hour]), hour[0])
+                self._parsed[hour] = _parse(bytes(self._hours[hour]), hour[1], hour[0])
         return stale
 
 
-def _parse(data: bytes, dimensions: int) -> Window:
-    rows = np.frombuffer(data, dtype=np.uint8).reshape(
-        -1, ID_BYTES + _TS.size + VALUE_BYTES * dimensions
-    )
+def _parse(data: bytes, dimensions: int, fmt: str) -> Window:
+    rows = np.frombuffer(data, dtype=np.uint8).reshape(-1, record_bytes(dimensions, fmt))
     ids = [bytes(row).decode("ascii") for row in rows[:, :ID_BYTES]]
-    ts = rows[:, ID_BYTES : ID_BYTES + _TS.size].copy().view("<i8").ravel().astype(np.int64)
-    vectors = rows[:, ID_BYTES + _TS.size :].copy().view(VALUE).astype(np.float32)
+    head = ID_BYTES + _TS.size
+    ts = rows[:, ID_BYTES:head].copy().view("<i8").ravel().astype(np.int64)
+    value = "<f2" if fmt == FLOAT16 else np.int8
+    vectors = rows[:, head:].copy().view(value).astype(np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     units = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     return Window(ids, ts, units)

@@ -1,10 +1,12 @@
 """The related worker's stored vectors in real Redis: appended once per join, read incrementally."""
 
+import struct
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from services.related.store import RelatedStore, join_of
+from services.related.vectors import FLOAT16
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
@@ -27,7 +29,7 @@ async def test_joined_articles_are_in_the_window_once_with_their_time_and_unit_v
     window = await store.vectors.window(2, [ts // 3600 + h for h in range(4)])
     assert window.ids == [f"{1:024x}", f"{2:024x}"]  # no vector, no record
     assert window.ts.tolist() == [ts, ts + 9000]
-    assert np.allclose(window.units, [[0.6, 0.8], [0.0, 1.0]])
+    assert np.allclose(window.units, [[0.6, 0.8], [0.0, 1.0]], atol=0.01)
 
 
 async def test_a_window_read_again_adds_what_other_workers_joined_since(
@@ -61,3 +63,14 @@ async def test_the_window_of_articles_far_apart_holds_only_their_own_hours(
     assert window is not None
     assert sorted(window.ids) == [f"{1:024x}", f"{2:024x}"]
     assert await store.vectors.around([enriched(3, 0, None)], 3600) is None
+
+
+async def test_hours_written_as_float16_before_are_still_read(store: RelatedStore) -> None:
+    ts = int(WHEN.timestamp())
+    older = f"{7:024x}".encode() + struct.pack("<q", ts) + np.array([0.0, 2.0], "<f2").tobytes()
+    await store.redis.append(store.vectors.key(2, ts // 3600, FLOAT16), older)
+    await store.join([join_of(enriched(1, 0, [3.0, 4.0]), f"{1:024x}")])
+    window = await store.vectors.window(2, [ts // 3600])
+    assert sorted(window.ids) == [f"{1:024x}", f"{7:024x}"]
+    assert np.allclose(window.units[window.column[f"{7:024x}"]], [0.0, 1.0])
+    assert np.allclose(window.units[window.column[f"{1:024x}"]], [0.6, 0.8], atol=0.01)
