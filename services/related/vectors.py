@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.contracts.events import ArticleEnriched
+from shared.contracts.vectors import quantise
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -35,9 +36,7 @@ Hour = tuple[str, int, int]
 
 def record_of(article_id: str, published_ts: int, vector: Matrix) -> bytes:
     """Return the bytes one article appends to its hour: id, time, int8 values."""
-    peak = float(np.abs(vector).max()) if vector.size else 0.0
-    scale = peak / 127 if peak > 0 else 1.0
-    steps = np.rint(np.asarray(vector, dtype=np.float64) / scale).astype(np.int8)
+    _, steps = quantise(vector)
     return article_id.encode("ascii") + _TS.pack(published_ts) + steps.tobytes()
 
 

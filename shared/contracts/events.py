@@ -30,7 +30,7 @@ PackedVector = Annotated[
             "type": "string",
             "contentEncoding": "base64",
             "description": (
-                "'i8:' then base64 of a little-endian float32 scale and one int8 a value"
+                "'i8:' then base64 of a little-endian float32 scale and one int8 per value"
                 " (value = int8 x scale); untagged base64 float16 values are read too"
             ),
         }

@@ -26,6 +26,14 @@ INT8_TAG = "i8:"
 _SCALE = np.dtype("<f4")
 
 
+def quantise(vector: Sequence[float] | np.ndarray) -> tuple[float, np.ndarray]:
+    """Return a vector as a scale and int8 steps (value = step x scale; largest = 127 steps)."""
+    values = np.asarray(vector, dtype=np.float64)
+    peak = float(np.abs(values).max()) if values.size else 0.0
+    scale = peak / 127 if peak > 0 else 1.0
+    return scale, np.rint(values / scale).astype(np.int8)
+
+
 def pack(vector: Sequence[float]) -> str:
     """Encode a vector for the wire: a float32 scale and int8 values, base64 (691 chars for 512).
 
@@ -33,10 +41,7 @@ def pack(vector: Sequence[float]) -> str:
     step is the largest value / 127, which moves cosines between unit vectors by about 1e-3
     at most (measured in tests/unit/test_vectors.py), well under the story thresholds' steps.
     """
-    values = np.asarray(vector, dtype=np.float64)
-    peak = float(np.abs(values).max()) if values.size else 0.0
-    scale = peak / 127 if peak > 0 else 1.0
-    steps = np.rint(values / scale).astype(np.int8)
+    scale, steps = quantise(vector)
     raw = np.asarray([scale], dtype=_SCALE).tobytes() + steps.tobytes()
     return INT8_TAG + base64.b64encode(raw).decode("ascii")
 
