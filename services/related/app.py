@@ -59,7 +59,9 @@ def create_processor(
     rules = rules_of(settings)
     stories_uid = stories_index_uid(settings.meili_index)
     return RelatedProcessor(
-        MeiliArticleIndex(client, settings.meili_index, stories_uid, rules.query),
+        MeiliArticleIndex(
+            client, (settings.meili_index, stories_uid), rules.query, rules.model.rarity.idf
+        ),
         RelatedStore(redis, settings.namespace, int(settings.vectors_days * DAY_SECONDS)),
         RelatedLists(redis, settings.namespace, lists_ttl_s(settings)),
         rules,

@@ -1,10 +1,10 @@
 """The Meilisearch queries that find an article's candidates, and reading their answers. No I/O.
 
 Candidates never come from a scan of the corpus: a vector search on the article's embedding
-(in memory, see vectors.py; or in Meilisearch) and a keyword search on its title, both limited
-to a window of publication time; the keyword-only hits' similarity comes from their stored
-vectors (a third, vector search restricted to them cost Meilisearch more and sent every
-vector again).
+and a keyword search on its title (both in memory, see vectors.py and titles.py; or here, in
+Meilisearch), both limited to a window of publication time; the keyword-only hits'
+similarity comes from their stored vectors (a third, vector search restricted to them cost
+Meilisearch more and sent every vector again).
 Only articles the related service has processed (they have a story) are candidates; the
 articles of the same batch are compared in memory. A pair is thus scored once, when the
 later of the two is processed, and the earlier one learns of it by a back-link. Without

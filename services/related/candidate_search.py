@@ -1,6 +1,8 @@
-"""The candidates of a batch from Meilisearch: a keyword search, a vector search, their fields.
+"""The candidates of a batch: a keyword search and a vector search, then their fields.
 
-With the stored vectors at hand (vectors.py) the vector search runs in memory instead.
+With the stored vectors at hand (vectors.py) the vector search runs in memory, and so does the
+keyword search once the window holds every article's title words (titles.py); Meilisearch
+then only supplies the candidates' fields. Otherwise both run in Meilisearch.
 """
 
 from collections.abc import Mapping
@@ -20,6 +22,7 @@ from services.related.candidate_query import (
 from services.related.nearest import cosines_in, cosines_with, nearest_of
 from services.related.scoring import Candidate, Profile, profile_of_hit
 from services.related.settings import DAY_SECONDS
+from services.related.titles import Idf, keyword_hits
 from services.related.vectors import Window
 from services.related.words import title_similarity
 from shared.contracts.events import ArticleEnriched
@@ -70,8 +73,10 @@ def fetch_vectors(index: meilisearch.index.Index, ids: set[str]) -> dict[str, li
 class CandidateSearch:
     """Finds the candidates of a batch in the index: blocking calls, run in a thread."""
 
-    def __init__(self, client: meilisearch.Client, index_uid: str, query: CandidateQuery):
-        self.client, self.index_uid, self.query = client, index_uid, query
+    def __init__(
+        self, client: meilisearch.Client, index_uid: str, query: CandidateQuery, idf: Idf
+    ) -> None:
+        self.client, self.index_uid, self.query, self.idf = client, index_uid, query, idf
         self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="related-search")
         self._span = int(query.window_days * DAY_SECONDS)
 
@@ -103,23 +108,29 @@ class CandidateSearch:
         self, events: list[ArticleEnriched], window: Window | None
     ) -> tuple[list[list[str]], list[dict[str, float]]]:
         """Return each article's candidate ids, and the similarity of the vector search hits."""
-        local = window is not None
-        plan = [first_queries(e, self.index_uid, self.query, vector=not local) for e in events]
+        if window is None:
+            return self._searched(events, vector=True)
+        if len(window.titles.ids) < len(window.ids):
+            # Hours stored before title words were: Meilisearch's keyword search until they age out.
+            ids, cosines = self._searched(events, vector=False)
+        else:
+            found = keyword_hits(window.titles, events, self._span, self.query.candidates, self.idf)
+            ids, cosines = found, [{} for _ in events]
+        near = nearest_of(window, events, self._span, self.query.candidates)
+        for group, known, hits in zip(ids, cosines, near, strict=True):
+            seen = set(group)
+            group.extend(i for i in hits if i not in seen)
+            known.update(hits)
+        return ids, cosines
+
+    def _searched(
+        self, events: list[ArticleEnriched], *, vector: bool
+    ) -> tuple[list[list[str]], list[dict[str, float]]]:
+        """Return the ids the Meilisearch searches find, and the vector hits' similarity."""
+        plan = [first_queries(e, self.index_uid, self.query, vector=vector) for e in events]
         answers = iter(self._multi_search([q for qs in plan for q in qs]))
         grouped = [[next(answers) for _ in qs] for qs in plan]
-        ids = [candidate_ids(rs) for rs in grouped]
-        cosines = [similarities(rs) for rs in grouped]
-        if window is not None:
-            for group, known, near in zip(
-                ids,
-                cosines,
-                nearest_of(window, events, self._span, self.query.candidates),
-                strict=True,
-            ):
-                seen = set(group)
-                group.extend(i for i in near if i not in seen)
-                known.update(near)
-        return ids, cosines
+        return [candidate_ids(rs) for rs in grouped], [similarities(rs) for rs in grouped]
 
     def _complete(
         self,

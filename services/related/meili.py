@@ -13,6 +13,7 @@ from services.related.candidate_query import CandidateQuery
 from services.related.candidate_search import CandidateSearch
 from services.related.ports import Document
 from services.related.scoring import Candidate
+from services.related.titles import Idf
 from services.related.vectors import Window
 from shared.adapters.indexes import settle
 from shared.contracts import filters
@@ -63,10 +64,15 @@ class MeiliArticleIndex:
     """The articles and stories indexes of one deployment."""
 
     def __init__(
-        self, client: meilisearch.Client, index_uid: str, stories_uid: str, query: CandidateQuery
+        self,
+        client: meilisearch.Client,
+        uids: tuple[str, str],
+        query: CandidateQuery,
+        idf: Idf,
     ) -> None:
-        self.client, self.index_uid, self.stories_uid = client, index_uid, stories_uid
-        self.search = CandidateSearch(client, index_uid, query)
+        self.client = client
+        self.index_uid, self.stories_uid = uids  # the articles and the stories indexes
+        self.search = CandidateSearch(client, self.index_uid, query, idf)
         self._last_task: int | None = None
 
     def wait_until_indexed(self, ids: list[str], timeout_s: float) -> bool:

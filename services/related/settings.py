@@ -11,7 +11,7 @@ class Settings(WorkerSettings, ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="RELATED_")
 
-    # Two multi-searches per batch: bigger batches mean fewer round trips and index tasks.
+    # Bigger batches mean fewer round trips (Redis pipelines, document fetches) and index tasks.
     batch_size: int = Field(default=200, ge=1, le=1000)
     metrics_port: MetricsPort = 9103
     # Related entries kept per article, and older articles told about each new one.

@@ -16,6 +16,7 @@ import numpy as np
 
 from services.related.merges import MERGE_TRIES, StoryMerges
 from services.related.stories import Vector
+from services.related.titles import WORDS, words_record
 from services.related.vectors import VectorCache, hour_of, record_of
 from shared.adapters.redis import text
 from shared.contracts.events import ArticleEnriched
@@ -25,9 +26,9 @@ from shared.stories.records import StoryState, resolve
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-# Adds the article to the story unless it already has one (and its vector to its hour's, for
-# the vector search: see vectors.py); returns the article's story id, or '>' and the story
-# the asked one was merged into (the caller joins that one instead).
+# Adds the article to the story unless it already has one (and its vector and title words to
+# its hour's, for the searches in memory: see vectors.py, titles.py); returns the article's
+# story id, or '>' and the story the asked one was merged into (the caller joins that one).
 JOIN = """
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev then return prev end
@@ -50,6 +51,8 @@ if ARGV[8] ~= '' then
   redis.call('APPEND', KEYS[5], ARGV[8])
   redis.call('EXPIRE', KEYS[5], ARGV[7])
 end
+redis.call('APPEND', KEYS[7], ARGV[9])
+redis.call('EXPIRE', KEYS[7], ARGV[7])
 return ARGV[2]
 """
 
@@ -112,9 +115,11 @@ class RelatedStore:
                     if j.embedding is None
                     else record_of(j.article_id, j.published_ts, j.embedding)
                 )
-                hour = self.vectors.key(width, hour_of(j.published_ts))
-                keys = [self.keys.story_of, *self.keys.story(j.story_id), hour]
-                keys.append(self.keys.story_aliases)
+                hour = hour_of(j.published_ts)
+                args.append(words_record(j.article_id, j.published_ts, j.title))
+                keys = [self.keys.story_of, *self.keys.story(j.story_id)]
+                keys += [self.vectors.key(width, hour), self.keys.story_aliases]
+                keys.append(self.vectors.key(0, hour, WORDS))
                 await self._join(keys=keys, args=args, client=pipe)
             results = await pipe.execute()
         return {j.article_id: text(r) for j, r in zip(joins, results, strict=True)}

@@ -9,13 +9,14 @@ the hours it needs and reads only the bytes appended since it last looked.
 """
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from services.related.titles import WORDS, Titles, joined_titles, no_titles, parse_titles
 from shared.contracts.events import ArticleEnriched
 from shared.contracts.vectors import quantise
 
@@ -30,7 +31,7 @@ INT8, FLOAT16 = "i8", "f2"
 FORMATS = (FLOAT16, INT8)
 _TS = struct.Struct("<q")
 Matrix = npt.NDArray[np.float32]
-# An hour's records: (format, dimensions, hour).
+# An hour's records: (format, dimensions, hour); title-word hours (titles.py) have dimensions 0.
 Hour = tuple[str, int, int]
 
 
@@ -53,11 +54,15 @@ def hour_of(published_ts: int) -> int:
 
 @dataclass(frozen=True)
 class Window:
-    """The stored vectors of some hours: ids, publication times, unit vectors (one row each)."""
+    """The stored vectors of some hours: ids, publication times, unit vectors (one row each).
+
+    With the title words stored for the same hours (their own rows: see titles.py).
+    """
 
     ids: list[str]
     ts: npt.NDArray[np.int64]
     units: Matrix
+    titles: Titles = field(default_factory=no_titles)
 
     @cached_property
     def column(self) -> dict[str, int]:
@@ -71,15 +76,15 @@ class VectorCache:
     def __init__(self, redis: "Redis", prefix: str) -> None:
         self.redis, self.prefix = redis, prefix
         self._hours: dict[Hour, bytearray] = {}
-        self._parsed: dict[Hour, Window] = {}
+        self._parsed: dict[Hour, Window | Titles] = {}
 
     def key(self, dimensions: int, hour: int, fmt: str = INT8) -> str:
         """Return the Redis key of an hour's records of vectors of `dimensions` values."""
-        return (
-            f"{self.prefix}{dimensions}:{hour}"
-            if fmt == FLOAT16
-            else f"{self.prefix}{fmt}:{dimensions}:{hour}"
-        )
+        if fmt == WORDS:
+            return f"{self.prefix}{WORDS}:{hour}"
+        if fmt == FLOAT16:
+            return f"{self.prefix}{dimensions}:{hour}"
+        return f"{self.prefix}{fmt}:{dimensions}:{hour}"
 
     async def around(self, events: list[ArticleEnriched], span_s: int) -> Window | None:
         """Return the stored vectors within `span_s` of the articles; None if widths differ."""
@@ -96,7 +101,9 @@ class VectorCache:
 
     async def window(self, dimensions: int, hours: list[int]) -> Window:
         """Return the stored vectors of these hours, read up to now."""
-        wanted = [(fmt, dimensions, h) for h in hours for fmt in FORMATS]
+        wanted = [(fmt, dimensions, h) for h in hours for fmt in FORMATS] + [
+            (WORDS, 0, h) for h in hours
+        ]
         self._hours = {h: self._hours.get(h, bytearray()) for h in wanted}
         stale = await self._read({h: len(held) for h, held in self._hours.items()})
         if stale:
@@ -105,7 +112,9 @@ class VectorCache:
                 self._hours[hour].clear()
             await self._read(dict.fromkeys(stale, 0))
         self._parsed = {h: self._parsed[h] for h in wanted if h in self._parsed}
-        return _joined([self._parsed[h] for h in wanted if h in self._parsed])
+        parsed = [self._parsed[h] for h in wanted if h in self._parsed]
+        window = _joined([p for p in parsed if isinstance(p, Window)])
+        return replace(window, titles=joined_titles([p for p in parsed if isinstance(p, Titles)]))
 
     async def _read(self, offsets: dict[Hour, int]) -> list[Hour]:
         """Add the bytes of each hour from its offset on; return the hours that started again."""
@@ -121,7 +130,10 @@ class VectorCache:
                 stale.append(hour)
             elif more:
                 self._hours[hour] += more
-                self._parsed[hour] = _parse(bytes(self._hours[hour]), hour[1], hour[0])
+                data = bytes(self._hours[hour])
+                self._parsed[hour] = (
+                    parse_titles(data) if hour[0] == WORDS else _parse(data, hour[1], hour[0])
+                )
         return stale
 
 

@@ -74,3 +74,16 @@ async def test_hours_written_as_float16_before_are_still_read(store: RelatedStor
     assert sorted(window.ids) == [f"{1:024x}", f"{7:024x}"]
     assert np.allclose(window.units[window.column[f"{7:024x}"]], [0.0, 1.0])
     assert np.allclose(window.units[window.column[f"{1:024x}"]], [0.6, 0.8], atol=0.01)
+
+
+async def test_every_joined_article_stores_its_title_words_with_or_without_a_vector(
+    store: RelatedStore,
+) -> None:
+    placed = [enriched(1, 0, [1.0, 0.0]), enriched(2, 0.5, None)]
+    await store.join([join_of(e, e.article.id) for e in placed])
+    await store.join([join_of(placed[0], "f" * 24)])  # a replay: no second line
+    window = await store.vectors.around([enriched(3, 0, [0.0, 1.0])], 3600)
+    assert window is not None
+    assert window.ids == [f"{1:024x}"]
+    assert window.titles.ids == [f"{1:024x}", f"{2:024x}"]
+    assert window.titles.ts.tolist() == [int(WHEN.timestamp()), int(WHEN.timestamp()) + 1800]
