@@ -1,11 +1,11 @@
 """The title words of placed articles, by hour in Redis, and the keyword search over them. No I/O.
 
-Meilisearch's keyword search on each new title was its largest single cost: about 4.3 ms of its
-CPU an article on 40,000 headlines, more than indexing the article (bench.related_speed and
-issue 17). The story join script appends each placed article's title words to its hour's
-string beside its vector (vectors.py), so the worker searches titles in memory as it searches
-vectors: the articles sharing the most informative title words (summed idf of the same-event
-model's word table), within the window.
+Meilisearch's keyword search on each new title cost about 4.3 ms of its CPU an article on the
+40,000 headlines bench.related_speed indexes, about as much as indexing the article (2.9 to 6.1
+ms by task size, bench.meili_update_cost; issue 17). The story join script appends each placed
+article's title words to its hour's string beside its vector (vectors.py), so the worker
+searches titles in memory as it searches vectors: the articles sharing the most informative
+title words (summed idf of the same-event model's word table), within the window.
 """
 
 from collections.abc import Callable
@@ -40,7 +40,12 @@ class Titles:
     @cached_property
     def column(self) -> dict[str, int]:
         """Return the row of each id."""
-        return {article_id: c for c, article_id in enumerate(self.ids)}
+        return rows_of(self.ids)
+
+
+def rows_of(ids: list[str]) -> dict[str, int]:
+    """Return the row of each id in a list of ids."""
+    return {article_id: c for c, article_id in enumerate(ids)}
 
 
 def no_titles() -> Titles:
@@ -82,7 +87,9 @@ def joined_titles(parts: list[Titles]) -> Titles:
     )
 
 
-def _sorted(ids: list[str], ts: npt.NDArray[np.int64], hashes: object, rows: object) -> Titles:
+def _sorted(
+    ids: list[str], ts: npt.NDArray[np.int64], hashes: npt.ArrayLike, rows: npt.ArrayLike
+) -> Titles:
     keys = np.asarray(hashes, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     return Titles(ids, ts, keys[order], np.asarray(rows, dtype=np.int64)[order])

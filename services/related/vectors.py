@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from services.related.titles import WORDS, Titles, joined_titles, no_titles, parse_titles
+from services.related.titles import (
+    WORDS,
+    Titles,
+    joined_titles,
+    no_titles,
+    parse_titles,
+    rows_of,
+)
 from shared.contracts.events import ArticleEnriched
 from shared.contracts.vectors import quantise
 
@@ -67,7 +74,7 @@ class Window:
     @cached_property
     def column(self) -> dict[str, int]:
         """Return the row of each id."""
-        return {article_id: c for c, article_id in enumerate(self.ids)}
+        return rows_of(self.ids)
 
 
 class VectorCache:
