@@ -3,8 +3,9 @@
 Candidates never come from a scan of the corpus: a vector search on the article's embedding
 and a keyword search on its title (both in memory, see vectors.py and titles.py; or here, in
 Meilisearch), both limited to a window of publication time; the keyword-only hits'
-similarity comes from their stored vectors (a third, vector search restricted to them cost
-Meilisearch more and sent every vector again).
+similarity comes from the stored vectors too. Meilisearch's own vectors are bits
+(shared/contracts/index_schema.py): its vector search only finds candidates, and hits the
+stored vectors lack fall back to the titles' similarity.
 Only articles the related service has processed (they have a story) are candidates; the
 articles of the same batch are compared in memory. A pair is thus scored once, when the
 later of the two is processed, and the earlier one learns of it by a back-link. Without
@@ -18,7 +19,6 @@ Searches return ids only and the fields scoring needs are fetched once per batch
 from dataclasses import dataclass
 from typing import Any
 
-from services.related.scoring import cosine_of_score
 from services.related.settings import DAY_SECONDS
 from shared.contracts import filters
 from shared.contracts.events import ArticleEnriched
@@ -55,7 +55,6 @@ def _vector(index: str, vector: list[float], filter_: str | None, limit: int) ->
         "filter": filter_,
         "limit": limit,
         "attributesToRetrieve": ["id"],
-        "showRankingScore": True,
     }
 
 
@@ -78,25 +77,6 @@ def first_queries(
     if embedding is None or not vector:
         return [keyword]
     return [keyword, _vector(index, embedding, window, query.candidates)]
-
-
-def similarities(results: list[dict[str, Any]]) -> dict[str, float]:
-    """Return the cosine of every hit of the vector searches among `results`, by id."""
-    return {
-        str(hit["id"]): cosine_of_score(float(hit["_rankingScore"]))
-        for result in results
-        for hit in result["hits"]
-        if "_rankingScore" in hit
-    }
-
-
-def stored_vector(document: dict[str, Any]) -> list[float] | None:
-    """Return the embedding a fetched document carries in `_vectors`, if any."""
-    stored = (document.get("_vectors") or {}).get(INDEX_EMBEDDER)
-    embeddings = stored.get("embeddings") if isinstance(stored, dict) else stored
-    if embeddings and isinstance(embeddings[0], list):
-        return list(embeddings[0])
-    return list(embeddings) if embeddings else None
 
 
 def candidate_ids(results: list[dict[str, Any]]) -> list[str]:

@@ -16,10 +16,8 @@ from services.related.candidate_query import (
     CandidateQuery,
     candidate_ids,
     first_queries,
-    similarities,
-    stored_vector,
 )
-from services.related.nearest import cosines_in, cosines_with, nearest_of
+from services.related.nearest import cosines_in, nearest_of
 from services.related.scoring import Candidate, Profile, profile_of_hit
 from services.related.settings import DAY_SECONDS
 from services.related.titles import Idf, keyword_hits
@@ -60,16 +58,6 @@ def fetch_candidates(index: meilisearch.index.Index, ids: set[str]) -> dict[str,
     return {str(doc["id"]): doc for doc in found if doc.get("title")}
 
 
-def fetch_vectors(index: meilisearch.index.Index, ids: set[str]) -> dict[str, list[float]]:
-    """Return the stored embedding of each of `ids` that has one, by id."""
-    if not ids:
-        return {}
-    params = {"ids": sorted(ids), "fields": ["id"], "retrieveVectors": True, "limit": len(ids)}
-    found = index.get_documents(params).results
-    vectors = {str(doc.id): stored_vector(dict(doc)) for doc in found}
-    return {i: vector for i, vector in vectors.items() if vector}
-
-
 class CandidateSearch:
     """Finds the candidates of a batch in the index: blocking calls, run in a thread."""
 
@@ -93,12 +81,14 @@ class CandidateSearch:
         """Return each article's candidates with their similarity to it.
 
         With a window of stored vectors the vector search runs here, else in Meilisearch.
+        Similarities come from the window only: Meilisearch holds its vectors as bits.
         """
         ids, cosines = self._neighbours(events, window)
         index = self.client.index(self.index_uid)
         found = fetch_candidates(index, {i for group in ids for i in group})
         profiles = {i: profile_of_hit(doc) for i, doc in found.items()}
-        self._complete(events, ids, cosines, set(found), window)
+        if window is not None:
+            _complete(events, ids, cosines, window)
         return [
             _found(event, group, profiles, known)
             for event, group, known in zip(events, ids, cosines, strict=True)
@@ -109,13 +99,13 @@ class CandidateSearch:
     ) -> tuple[list[list[str]], list[dict[str, float]]]:
         """Return each article's candidate ids, and the similarity of the vector search hits."""
         if window is None:
-            return self._searched(events, vector=True)
+            return self._searched(events, vector=True), [{} for _ in events]
         if len(window.titles.ids) < len(window.ids):
             # Hours stored before title words were: Meilisearch's keyword search until they age out.
-            ids, cosines = self._searched(events, vector=False)
+            ids = self._searched(events, vector=False)
         else:
-            found = keyword_hits(window.titles, events, self._span, self.query.candidates, self.idf)
-            ids, cosines = found, [{} for _ in events]
+            ids = keyword_hits(window.titles, events, self._span, self.query.candidates, self.idf)
+        cosines: list[dict[str, float]] = [{} for _ in events]
         near = nearest_of(window, events, self._span, self.query.candidates)
         for group, known, hits in zip(ids, cosines, near, strict=True):
             seen = set(group)
@@ -123,52 +113,21 @@ class CandidateSearch:
             known.update(hits)
         return ids, cosines
 
-    def _searched(
-        self, events: list[ArticleEnriched], *, vector: bool
-    ) -> tuple[list[list[str]], list[dict[str, float]]]:
-        """Return the ids the Meilisearch searches find, and the vector hits' similarity."""
+    def _searched(self, events: list[ArticleEnriched], *, vector: bool) -> list[list[str]]:
+        """Return the ids the Meilisearch searches find for each article."""
         plan = [first_queries(e, self.index_uid, self.query, vector=vector) for e in events]
         answers = iter(self._multi_search([q for qs in plan for q in qs]))
-        grouped = [[next(answers) for _ in qs] for qs in plan]
-        return [candidate_ids(rs) for rs in grouped], [similarities(rs) for rs in grouped]
+        return [candidate_ids([next(answers) for _ in qs]) for qs in plan]
 
-    def _complete(
-        self,
-        events: list[ArticleEnriched],
-        ids: list[list[str]],
-        cosines: list[dict[str, float]],
-        indexed: set[str],
-        window: Window | None,
-    ) -> None:
-        """Add the similarity of the keyword-only hits, from their stored vectors."""
-        missing = [
-            [i for i in group if i not in known and i in indexed]
-            if event.enrichment.embedding is not None
-            else []
-            for event, group, known in zip(events, ids, cosines, strict=True)
-        ]
-        if window is not None:
-            units, _ = unit_vectors(events)
-            for unit, group, known in zip(units, missing, cosines, strict=True):
-                known.update(cosines_in(window, unit, group))
-        self._fetched(events, missing, cosines)
 
-    def _fetched(
-        self,
-        events: list[ArticleEnriched],
-        missing: list[list[str]],
-        cosines: list[dict[str, float]],
-    ) -> None:
-        """Add the similarity of the hits still without one, from vectors fetched from the index."""
-        wanted = {
-            i
-            for group, known in zip(missing, cosines, strict=True)
-            for i in group
-            if i not in known
-        }
-        vectors = fetch_vectors(self.client.index(self.index_uid), wanted)
-        for event, group, known in zip(events, missing, cosines, strict=True):
-            have = [i for i in group if i in vectors and i not in known]
-            if have and event.enrichment.embedding is not None:
-                scored = cosines_with(event.enrichment.embedding, [vectors[i] for i in have])
-                known.update(zip(have, scored, strict=True))
+def _complete(
+    events: list[ArticleEnriched],
+    ids: list[list[str]],
+    cosines: list[dict[str, float]],
+    window: Window,
+) -> None:
+    """Add the similarity of the keyword-only hits, from the window's vectors."""
+    units, _ = unit_vectors(events)
+    for event, unit, group, known in zip(events, units, ids, cosines, strict=True):
+        if event.enrichment.embedding is not None:
+            known.update(cosines_in(window, unit, [i for i in group if i not in known]))

@@ -77,12 +77,3 @@ def cosines_in(window: Window, vector: Matrix, ids: list[str]) -> dict[str, floa
         return {}
     sims = window.units[[window.column[i] for i in held]] @ vector
     return {i: float(s) for i, s in zip(held, sims, strict=True)}
-
-
-def cosines_with(embedding: list[float], vectors: list[list[float]]) -> list[float]:
-    """Return the cosine of `embedding` with each of `vectors`."""
-    matrix = np.asarray(vectors, dtype=np.float64)
-    mine = np.asarray(embedding, dtype=np.float64)
-    norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(mine))
-    cosines = np.divide(matrix @ mine, norms, out=np.zeros(len(vectors)), where=norms > 0)
-    return [float(c) for c in cosines]

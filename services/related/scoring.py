@@ -99,8 +99,3 @@ def score_candidates(
 
 def _shown_names(a: Profile, b: Profile, keys: frozenset[str]) -> tuple[str, ...]:
     return tuple(min(a.entities[k], b.entities[k]) for k in sorted(keys)[:MAX_SHARED_SHOWN])
-
-
-def cosine_of_score(ranking_score: float) -> float:
-    """Return the cosine behind a Meilisearch semantic ranking score, which is (1 + cos) / 2."""
-    return max(-1.0, min(1.0, 2.0 * ranking_score - 1.0))

@@ -14,8 +14,9 @@ from redis.asyncio import Redis
 from services.indexing.app import create_app
 from services.indexing.meili import put
 from services.indexing.settings import Settings
-from shared.adapters.indexes import ensure_index
+from shared.adapters.indexes import enable_vector_store, ensure_index
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
+from shared.contracts.index_schema import index_settings
 from shared.contracts.keys import Streams
 from tests.waits import wait_for
 
@@ -37,10 +38,32 @@ def index(meili_admin: meilisearch.Client, namespace: str) -> Iterator[meilisear
     meili_admin.delete_index(uid)
 
 
+def test_an_index_of_float_vectors_is_binary_quantised_when_the_services_start(
+    meili_admin: meilisearch.Client, namespace: str
+) -> None:
+    uid = f"test_{namespace.rstrip(':')}_float"
+    floats = index_settings(DIMS)
+    floats["embedders"]["article"]["binaryQuantized"] = False
+    enable_vector_store(meili_admin)
+    meili_admin.wait_for_task(meili_admin.create_index(uid, {"primaryKey": "id"}).task_uid)
+    index = meili_admin.index(uid)
+    try:
+        meili_admin.wait_for_task(index.update_settings(floats).task_uid)
+        put(index, [document(1), document(2)], 10_000)
+        ensure_index(meili_admin, uid, DIMS)  # what indexing and related run at start
+        assert index.get_settings()["embedders"]["article"].binary_quantized is True
+        stored = dict(index.get_document(document(1)["id"], {"retrieveVectors": "true"}))
+        # The documents stay; their vectors read back as bits (these are 0s and 1s already).
+        assert stored["_vectors"]["article"]["embeddings"] == [document(1)["_vectors"]["article"]]
+    finally:
+        meili_admin.delete_index(uid)
+
+
 def test_the_index_uses_the_hnsw_store_and_suggests_only_entity_names(
     index: meilisearch.index.Index,
 ) -> None:
     assert index.get_settings()["vectorStore"] == "experimental"
+    assert index.get_settings()["embedders"]["article"].binary_quantized is True
     put(index, [{**document(1), "people": ["Ada Lovelace"], "source": "Reuters"}], 10_000)
     hits = index.facet_search("people", "ada")["facetHits"]
     assert [hit["value"] for hit in hits] == ["Ada Lovelace"]

@@ -4,7 +4,6 @@ import pytest
 
 from services.related.batch_candidates import batch_mates
 from services.related.list_writer import entries_of
-from services.related.nearest import cosines_with
 from services.related.scoring import Match
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
 from shared.stories.related_lists import Link
@@ -47,9 +46,3 @@ def test_each_kept_match_is_stored_both_ways_with_its_evidence() -> None:
         "b": {"a": Link("a", 0.9, 0.8, ("Fed",), ("rates",))},
     }
     assert entries_of(["a"], [[match, match]], 0.05, limit=1)["a"] == {"b": entries["a"]["b"]}
-
-
-def test_keyword_only_hits_get_the_cosine_of_their_stored_vectors() -> None:
-    assert cosines_with([1.0, 0.0], [[0.6, 0.8], [0.0, 0.0], [-2.0, 0.0]]) == pytest.approx(
-        [0.6, 0.0, -1.0]
-    )

@@ -1,14 +1,10 @@
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from services.related.candidate_query import (
     CandidateQuery,
     candidate_ids,
     first_queries,
-    similarities,
-    stored_vector,
 )
 from services.related.words import content_words, title_similarity
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
@@ -41,23 +37,6 @@ def test_an_article_with_an_embedding_also_gets_a_vector_search_in_the_same_wind
     assert vector["vector"] == [0.6, 0.8]
     assert vector["hybrid"] == {"embedder": "article", "semanticRatio": 1.0}
     assert vector["filter"] == keyword["filter"]
-    assert vector["showRankingScore"] is True
-
-
-def test_similarities_turn_semantic_scores_back_into_cosines() -> None:
-    results: list[dict[str, Any]] = [
-        {"hits": [{"id": "a"}]},  # keyword hits carry no semantic score
-        {"hits": [{"id": "b", "_rankingScore": 0.9}, {"id": "c", "_rankingScore": 1}]},
-    ]
-    assert similarities(results) == pytest.approx({"b": 0.8, "c": 1.0})
-
-
-def test_a_stored_vector_is_read_from_what_meilisearch_returns() -> None:
-    nested = {"_vectors": {"article": {"embeddings": [[0.6, 0.8]], "regenerate": False}}}
-    assert stored_vector(nested) == [0.6, 0.8]
-    assert stored_vector({"_vectors": {"article": [0.6, 0.8]}}) == [0.6, 0.8]
-    assert stored_vector({"_vectors": {"article": {"embeddings": []}}}) is None
-    assert stored_vector({"id": "a"}) is None
 
 
 def test_candidates_are_every_hit_once_in_order() -> None:

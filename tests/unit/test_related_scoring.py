@@ -1,9 +1,6 @@
-import pytest
-
 from services.related.evidence import load_model
 from services.related.scoring import (
     Profile,
-    cosine_of_score,
     profile_of_hit,
     score_pair,
 )
@@ -50,12 +47,6 @@ def test_headlines_hours_apart_are_less_likely_one_event() -> None:
 def test_the_score_is_a_probability() -> None:
     for cosine in (-1.0, 0.0, 0.5, 1.0):
         assert 0.0 <= score_pair(profile("a"), profile("b"), cosine, MODEL).score <= 1.0
-
-
-def test_semantic_ranking_scores_map_back_to_cosines() -> None:
-    assert cosine_of_score(1.0) == 1.0
-    assert cosine_of_score(0.5) == 0.0
-    assert cosine_of_score(0.8898) == pytest.approx(0.7796)
 
 
 def test_a_hit_profile_reads_what_meilisearch_returns() -> None:
