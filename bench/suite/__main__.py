@@ -154,6 +154,7 @@ def main() -> None:
         figures = bench(args, workdir)
     figures["args"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     print("\n".join(lines(figures)))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(f"\nevery figure: {args.json}")
 
