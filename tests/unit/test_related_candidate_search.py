@@ -10,6 +10,7 @@ from services.related.candidate_query import CandidateQuery
 from services.related.candidate_search import CandidateSearch
 from services.related.titles import parse_titles, words_record
 from services.related.vectors import Window
+from services.related.words import title_similarity
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
 
 WHEN = datetime(2014, 3, 10, tzinfo=UTC)
@@ -17,6 +18,8 @@ TS = int(WHEN.timestamp())
 QUERY = CandidateQuery(candidates=5, window_days=3)
 IDS = [f"{n:024x}" for n in range(3)]
 TITLES = ["Markets rally in Asia", "Tartous port evacuated", "Stocks rally"]
+# Indexed, but in an hour stored before vectors were: the window has no vector for it.
+OLD, OLD_TITLE = "e" * 24, "Russia leaves Tartous port"
 
 
 class FakeHttp:
@@ -35,20 +38,20 @@ class FakeIndex:
 
 
 class FakeClient:
-    """Records the searches asked of Meilisearch; they find nothing."""
+    """Records the searches asked of Meilisearch; they find `hits` (none by default)."""
 
-    def __init__(self) -> None:
-        pairs = zip(IDS, TITLES, strict=True)
+    def __init__(self, hits: tuple[str, ...] = ()) -> None:
+        pairs = zip([*IDS, OLD], [*TITLES, OLD_TITLE], strict=True)
         docs = {i: {"id": i, "title": t, "published_ts": TS} for i, t in pairs}
         self.searched: list[dict[str, Any]] = []
-        self._index = FakeIndex(docs)
+        self._index, self._hits = FakeIndex(docs), [{"id": i} for i in hits]
 
     def index(self, uid: str) -> FakeIndex:
         return self._index
 
     def multi_search(self, queries: list[dict[str, Any]]) -> dict[str, Any]:
         self.searched += queries
-        return {"results": [{"hits": []} for _ in queries]}
+        return {"results": [{"hits": self._hits} for _ in queries]}
 
 
 def window(titled: int) -> Window:
@@ -84,3 +87,13 @@ def test_hours_stored_without_titles_keep_the_keyword_search_in_meilisearch() ->
     assert keyword["q"] == "Russia: Tartous port evacuated"
     assert "vector" not in keyword  # the vector search stays in memory
     assert {profile.id for profile, _ in found} == set(IDS)
+
+
+def test_a_hit_the_window_has_no_vector_for_is_scored_by_its_title_not_meilisearch_bits() -> None:
+    client = FakeClient(hits=(OLD,))
+    search = CandidateSearch(cast(meilisearch.Client, client), "articles", QUERY, lambda w: 1.0)
+    (found,) = search.search([arrival()], window(titled=1))
+    by_id = {profile.id: cosine for profile, cosine in found}
+    # FakeIndex serves no vectors: a fetch of Meilisearch's (bits) would have failed here.
+    assert by_id[OLD] == title_similarity("Russia: Tartous port evacuated", OLD_TITLE)
+    assert by_id[OLD] > 0
