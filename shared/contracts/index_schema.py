@@ -82,9 +82,9 @@ STORIES_SETTINGS: dict[str, Any] = {
 # One bit a value in Meilisearch: its vectors serve only hybrid search (the related worker
 # keeps its own int8 copy in Redis). 30,000 contiguous UCI headlines, 400 queries each of
 # whole headlines and of their three rarest words (bench/hybrid_quality.py): same-story P@10
-# of hybrid search 0.622 -> 0.612 and 0.339 -> 0.341; a new document 3.5 -> 2.7 ms of
-# Meilisearch CPU; Meilisearch 380 -> 250 MiB anonymous, its database 173 -> 57 MiB. One way
-# only: Meilisearch cannot undo it on an index, and then returns bits for `retrieveVectors`.
+# of hybrid search 0.622 -> 0.612 and 0.339 -> 0.341; bulk indexing about 3x faster (make
+# bench); Meilisearch 380 -> 250 MiB anonymous, its database 173 -> 57 MiB. One way only:
+# Meilisearch cannot undo it on an index, and then returns bits for `retrieveVectors`.
 BINARY_QUANTIZED = True
 
 
