@@ -16,7 +16,6 @@ divided by 10; `agree@10`: the share of a store's top 10 that float32 also retur
 """
 
 import argparse
-import random
 import re
 import tempfile
 from collections import Counter
@@ -26,19 +25,22 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.meili_vector_store import meilisearch, wait
+from bench.embeddings import story_queries
+from bench.meili_vector_store import disk_mib, meilisearch, new_index, wait
 from bench.quality_data import Row, uci_window
 from bench.suite.monitor import cpu_seconds, proc_status
 from services.search.schemas import SearchParams
 from services.search.search_query import search_request
 from shared.adapters.embeddings import load_embedder
 from shared.contracts.index_schema import index_settings
-from shared.contracts.vectors import INDEX_EMBEDDER, quantise
+from shared.contracts.vectors import INDEX_EMBEDDER, pack, unpack
 
 WORD = re.compile(r"[a-z0-9][a-z0-9'&-]*")
 STOP = frozenset("a an and the of to in on for with at by from as is are be new says after".split())
 NEW_TASKS, NEW_TASK_SIZE = 5, 100
 BULK = 5000
+Query = tuple[int, str, list[float]]  # row, query text, its vector
+Tops = dict[tuple[str, float], list[list[str]]]  # (kind, ratio) -> each query's top 10 ids
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,9 +56,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def wire_vectors(titles: list[str]) -> np.ndarray:
-    """The titles' vectors as indexing receives them: int8 steps times their scale."""
+    """The titles' vectors as indexing receives them: packed for the wire, then unpacked."""
     raw = load_embedder().embed(titles)
-    return np.stack([scale * steps.astype(np.float32) for scale, steps in map(quantise, raw)])
+    return np.array([unpack(pack(v.tolist())) for v in raw], dtype=np.float32)
 
 
 def document(i: int, row: Row, vector: np.ndarray) -> dict[str, Any]:
@@ -78,20 +80,11 @@ def rare_words(titles: list[str]) -> list[str]:
     return [" ".join(w for w in ws if w in keep) for ws, keep in zip(words, picked, strict=True)]
 
 
-def query_rows(rows: list[Row], count: int, seed: int) -> list[int]:
-    """A seeded sample of rows whose story has at least 3 rows in the window."""
-    size = Counter(r.story for r in rows)
-    eligible = [i for i, r in enumerate(rows) if size[r.story] >= 3]
-    return sorted(random.Random(seed).sample(eligible, min(count, len(eligible))))
-
-
 def index_all(client: httpx.Client, docs: list[dict[str, Any]], binary: bool) -> None:
     """A fresh index with the articles' settings (binary-quantised or not), every document."""
-    client.patch("/experimental-features", json={"vectorStoreSetting": True})
     settings = index_settings(len(docs[0]["_vectors"][INDEX_EMBEDDER]))
     settings["embedders"][INDEX_EMBEDDER]["binaryQuantized"] = binary
-    wait(client, client.post("/indexes", json={"uid": "bench", "primaryKey": "id"}))
-    wait(client, client.patch("/indexes/bench/settings", json=settings))
+    new_index(client, "bench", settings)
     tasks = [
         client.put("/indexes/bench/documents", json=docs[s : s + BULK])
         for s in range(0, len(docs), BULK)
@@ -125,32 +118,27 @@ def top10(client: httpx.Client, q: str, vector: list[float], ratio: float, own: 
 def measure_store(
     store: str,
     docs: list[dict[str, Any]],
-    queries: dict[str, list[tuple[int, str, Any]]],
+    queries: dict[str, list[Query]],
     ratios: list[float],
     work: Path,
-) -> dict[str, Any]:
-    """A store's cost figures and every query's top 10, by (kind, ratio)."""
+) -> tuple[dict[str, float], Tops]:
+    """A store's cost figures, and every query's top 10 by (kind, ratio)."""
     with meilisearch(work / store) as (client, pid):
         index_all(client, docs, store == "binary")
-        figures: dict[Any, Any] = {}
-        figures["anon_mib"] = proc_status(pid)["RssAnon"] / 1024
+        figures = {"anon_mib": proc_status(pid)["RssAnon"] / 1024}
         figures["rss_mib"] = proc_status(pid)["VmRSS"] / 1024
-        for kind, asked in queries.items():
-            for ratio in ratios:
-                figures[(kind, ratio)] = [
-                    top10(client, q, v, ratio, docs[i]["id"]) for i, q, v in asked
-                ]
+        tops = {
+            (kind, ratio): [top10(client, q, v, ratio, docs[i]["id"]) for i, q, v in asked]
+            for kind, asked in queries.items()
+            for ratio in ratios
+        }
         # Last: the copies it adds would show up in the searches.
         figures["new_doc_cpu_ms"] = new_document_cost(client, pid, docs)
-    figures["disk_mib"] = (
-        sum(p.stat().st_size for p in (work / store).rglob("*") if p.is_file()) / 2**20
-    )
-    return figures
+    figures["disk_mib"] = disk_mib(work / store)
+    return figures, tops
 
 
-def p_at_10(
-    tops: list[list[str]], asked: list[tuple[int, str, Any]], story: dict[str, str]
-) -> float:
+def p_at_10(tops: list[list[str]], asked: list[Query], story: dict[str, str]) -> float:
     """Same-story hits in each top 10, divided by 10, averaged."""
     return float(
         np.mean(
@@ -180,7 +168,7 @@ def main() -> None:
     vectors = wire_vectors(titles)
     docs = [document(i, r, v) for i, (r, v) in enumerate(zip(rows, vectors, strict=True))]
     story = {d["id"]: r.story for d, r in zip(docs, rows, strict=True)}
-    picked = query_rows(rows, args.queries, args.seed)
+    picked = sorted(story_queries([r.story for r in rows], args.queries, args.seed))
     words = rare_words(titles)
     texts = {"headline": [titles[i] for i in picked], "words": [words[i] for i in picked]}
     embedder = load_embedder()
@@ -192,13 +180,12 @@ def main() -> None:
         results = {
             s: measure_store(s, docs, queries, ratios, Path(work)) for s in args.stores.split(",")
         }
-    report(results, queries, ratios, story, len(docs))
+    report(results, queries, story, len(docs))
 
 
 def report(
-    results: dict[str, Any],
-    queries: dict[str, Any],
-    ratios: list[float],
+    results: dict[str, tuple[dict[str, float], Tops]],
+    queries: dict[str, list[Query]],
     story: dict[str, str],
     size: int,
 ) -> None:
@@ -208,16 +195,15 @@ def report(
     print(
         f"{'kind':9}{'ratio':>6}" + "".join(f"{s + ' P@10':>14}{s + ' agree':>15}" for s in stores)
     )
-    for kind, asked in queries.items():
-        for ratio in ratios:
-            reference = results[stores[0]][(kind, ratio)]
-            tops = [r[(kind, ratio)] for r in results.values()]
-            cells = "".join(
-                f"{p_at_10(t, asked, story):14.3f}{agreement(t, reference):15.3f}" for t in tops
-            )
-            print(f"{kind:9}{ratio:6.2f}{cells}")
+    for kind, ratio in results[stores[0]][1]:
+        asked, reference = queries[kind], results[stores[0]][1][(kind, ratio)]
+        cells = "".join(
+            f"{p_at_10(t, asked, story):14.3f}{agreement(t, reference):15.3f}"
+            for t in (tops[(kind, ratio)] for _, tops in results.values())
+        )
+        print(f"{kind:9}{ratio:6.2f}{cells}")
     for name in ("new_doc_cpu_ms", "anon_mib", "rss_mib", "disk_mib"):
-        print(f"{name:15}" + "".join(f"{r[name]:14.2f}" for r in results.values()))
+        print(f"{name:15}" + "".join(f"{r[name]:14.2f}" for r, _ in results.values()))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.meili_vector_store import meilisearch, wait
+from bench.meili_vector_store import meilisearch, new_index, wait
 from bench.related_quality import run_cli
 from bench.suite.monitor import cpu_seconds
 from shared.contracts.index_schema import index_settings
@@ -64,9 +64,7 @@ def main() -> None:
     settings = index_settings(args.dimensions)
     settings["embedders"][INDEX_EMBEDDER]["binaryQuantized"] = args.binary_quantized
     with tempfile.TemporaryDirectory() as work, meilisearch(Path(work)) as (client, pid):
-        client.patch("/experimental-features", json={"vectorStoreSetting": True})
-        wait(client, client.post("/indexes", json={"uid": "b", "primaryKey": "id"}))
-        wait(client, client.patch("/indexes/b/settings", json=settings))
+        new_index(client, "b", settings)
         for start in range(0, args.size, 5000):
             end = min(args.size, start + 5000)
             body = [document(i, vectors[i]) for i in range(start, end)]

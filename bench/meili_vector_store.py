@@ -67,6 +67,18 @@ def wait(client: httpx.Client, response: httpx.Response) -> None:
         raise RuntimeError(f"task {uid} failed: {task['error']}")
 
 
+def new_index(client: httpx.Client, uid: str, settings: dict[str, Any]) -> None:
+    """Create index `uid` with `settings`, the HNSW store allowed; wait until both are done."""
+    client.patch("/experimental-features", json={"vectorStoreSetting": True})
+    wait(client, client.post("/indexes", json={"uid": uid, "primaryKey": "id"}))
+    wait(client, client.patch(f"/indexes/{uid}/settings", json=settings))
+
+
+def disk_mib(path: Path) -> float:
+    """The size of every file under `path`, in MiB."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
 def documents(rows: list[dict[str, Any]], vectors: np.ndarray, start: int, end: int) -> list[Any]:
     """Documents `start` to `end`, each with its vector."""
     return [
@@ -86,10 +98,7 @@ def measure(
 ) -> dict[str, Any]:
     """Every figure of one store."""
     with meilisearch(work / store) as (client, pid):
-        client.patch("/experimental-features", json={"vectorStoreSetting": True})
-        settings = {**index_settings(vectors.shape[1]), "vectorStore": store}
-        wait(client, client.post("/indexes", json={"uid": "bench", "primaryKey": "id"}))
-        wait(client, client.patch("/indexes/bench/settings", json=settings))
+        new_index(client, "bench", {**index_settings(vectors.shape[1]), "vectorStore": store})
         started, cpu = time.monotonic(), cpu_seconds(pid)
         tasks = [
             client.put(
@@ -111,9 +120,7 @@ def measure(
             figures[f"cpu_s_per_batch_of_{batch}"] = (cpu_seconds(pid) - cpu) / ROUNDS
         figures["recall_at_10"] = recall(client, vectors[:added], size)
         figures["rss_mib"] = proc_status(pid)["VmRSS"] / 1024
-    figures["disk_mib"] = (
-        sum(p.stat().st_size for p in (work / store).rglob("*") if p.is_file()) / 2**20
-    )
+    figures["disk_mib"] = disk_mib(work / store)
     return figures
 
 

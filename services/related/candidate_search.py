@@ -87,8 +87,6 @@ class CandidateSearch:
         index = self.client.index(self.index_uid)
         found = fetch_candidates(index, {i for group in ids for i in group})
         profiles = {i: profile_of_hit(doc) for i, doc in found.items()}
-        if window is not None:
-            _complete(events, ids, cosines, window)
         return [
             _found(event, group, profiles, known)
             for event, group, known in zip(events, ids, cosines, strict=True)
@@ -97,7 +95,7 @@ class CandidateSearch:
     def _neighbours(
         self, events: list[ArticleEnriched], window: Window | None
     ) -> tuple[list[list[str]], list[dict[str, float]]]:
-        """Return each article's candidate ids, and the similarity of the vector search hits."""
+        """Return each article's candidate ids, and the similarities the window's vectors give."""
         if window is None:
             return self._searched(events, vector=True), [{} for _ in events]
         if len(window.titles.ids) < len(window.ids):
@@ -105,12 +103,17 @@ class CandidateSearch:
             ids = self._searched(events, vector=False)
         else:
             ids = keyword_hits(window.titles, events, self._span, self.query.candidates, self.idf)
-        cosines: list[dict[str, float]] = [{} for _ in events]
         near = nearest_of(window, events, self._span, self.query.candidates)
-        for group, known, hits in zip(ids, cosines, near, strict=True):
+        units, has = unit_vectors(events)
+        cosines = []
+        for group, hits, unit, embedded in zip(ids, near, units, has, strict=True):
             seen = set(group)
+            keyword_only = [i for i in group if i not in hits]
             group.extend(i for i in hits if i not in seen)
-            known.update(hits)
+            known = dict(hits)
+            # The keyword-only hits' similarity, from the window's vectors too.
+            known.update(cosines_in(window, unit, keyword_only) if embedded else {})
+            cosines.append(known)
         return ids, cosines
 
     def _searched(self, events: list[ArticleEnriched], *, vector: bool) -> list[list[str]]:
@@ -118,16 +121,3 @@ class CandidateSearch:
         plan = [first_queries(e, self.index_uid, self.query, vector=vector) for e in events]
         answers = iter(self._multi_search([q for qs in plan for q in qs]))
         return [candidate_ids([next(answers) for _ in qs]) for qs in plan]
-
-
-def _complete(
-    events: list[ArticleEnriched],
-    ids: list[list[str]],
-    cosines: list[dict[str, float]],
-    window: Window,
-) -> None:
-    """Add the similarity of the keyword-only hits, from the window's vectors."""
-    units, _ = unit_vectors(events)
-    for event, unit, group, known in zip(events, units, ids, cosines, strict=True):
-        if event.enrichment.embedding is not None:
-            known.update(cosines_in(window, unit, [i for i in group if i not in known]))
