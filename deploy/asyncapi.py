@@ -261,7 +261,9 @@ def readme(documents: dict[str, dict[str, Any]]) -> str:
         "worker declares the stream as a publisher for its document only. A dead letter keeps the",
         "original's trace id in its `trace_id` field.",
         "Events on the other streams carry the article's trace id in the `trace_id` header of",
-        "FastStream's envelope (the messages' `headers` in the documents).",
+        "FastStream's envelope (the messages' `headers` in the documents). The envelope is stored",
+        "deflated (raw deflate with a preset dictionary, after the tag `\\x89OTZ1`;",
+        "`shared.contracts.wire`); readers inflate it, and untagged entries read as they are.",
         "Workers read batches (`max_records` = the service's batch size) and validate each entry",
         "on its own: the consumers' payloads are documented as arrays of the stream's event.",
     ]

@@ -22,7 +22,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> FastStre
     worker = create_worker(SERVICE, settings)
     streams = worker.streams
     loaded: list[Enricher] = [enricher] if enricher else []
-    publisher = worker.broker.publisher(
+    # Declared for the AsyncAPI document; events go out through publish_many's pipeline.
+    worker.broker.publisher(
         stream=streams.enriched, schema=ArticleEnriched, title="articles.enriched"
     )
 
@@ -32,7 +33,7 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> FastStre
         # The models hold the CPU for a while: off the event loop, so heartbeats go on.
         enriched = await asyncio.to_thread(loaded[0].enrich, checked.valid)
         # In input order: each enriched event carries on the trace id of the one it came from.
-        await publish_many(publisher, worker.redis, enriched, checked.traces)
+        await publish_many(worker.redis, streams.enriched, enriched, checked.traces)
         log.info(
             "enriched",
             article_ids=[e.article.id for e in enriched],

@@ -66,7 +66,7 @@ def text_key(article: Article) -> str:
 
 
 async def envelope(event: ArticleIngested, trace_id: str | None = None) -> bytes:
-    """Return the event as FastStream writes it (its binary envelope, JSON inside)."""
+    """Return the event's `__data__` value: FastStream's binary envelope (JSON inside), deflated."""
     return await encode(event.model_dump_json().encode(), trace_id)
 
 

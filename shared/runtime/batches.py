@@ -11,7 +11,13 @@ from redis.asyncio import Redis
 
 from shared.adapters.redis import text
 from shared.contracts.events import EventDeadLettered
-from shared.contracts.wire import DATA_FIELD, body_and_headers, dead_letter_fields, trace_of
+from shared.contracts.wire import (
+    DATA_FIELD,
+    body_and_headers,
+    dead_letter_fields,
+    inflated,
+    trace_of,
+)
 from shared.runtime.metrics import DEAD_LETTERS
 from shared.runtime.tracing import article_id_of
 
@@ -78,12 +84,19 @@ def marker(reason: str, fields: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
     return {DATA_FIELD: json.dumps(body).encode()}
 
 
+def readable(fields: Mapping[bytes, bytes]) -> Mapping[bytes, bytes]:
+    """Return entry fields as a consumer reads them: inflated, or the marker saying why not."""
+    try:
+        plain = inflated(fields)
+    except ValueError as exc:
+        return marker(f"corrupt envelope: {exc}", fields)
+    reason = undecodable(plain)
+    return plain if reason is None else marker(reason, plain)
+
+
 def decode(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Entry:
     """Return an entry decoded as a consumer would see it: JSON, else text, else the marker."""
-    reason = undecodable(fields)
-    if reason is not None:
-        fields = marker(reason, fields)
-    body, headers = body_and_headers(fields)
+    body, headers = body_and_headers(readable(fields))
     decoded = (body or b"").decode("utf-8")
     try:
         return Entry(text(entry_id), json.loads(decoded), headers)

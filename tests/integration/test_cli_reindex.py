@@ -9,7 +9,6 @@ from typing import Any
 import meilisearch
 import pytest
 import redis
-from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from services.cli.main import main
@@ -51,14 +50,10 @@ def enriched(n: int, title: str = "", dims: int = DIMS) -> ArticleEnriched:
 
 
 async def publish(env: dict[str, str], events: list[ArticleEnriched]) -> None:
-    """Publish as the enrichment worker does: FastStream's envelope, one pipeline."""
-    broker = RedisBroker(env["REDIS_URL"])
-    stream = Streams(env["ONTHEME_NAMESPACE"]).enriched
-    async with broker:
-        await broker.connect()
-        client = Redis.from_url(env["REDIS_URL"])
-        await publish_many(broker.publisher(stream=stream), client, events)
-        await client.aclose()
+    """Publish as the enrichment worker does: deflated envelopes, one pipeline."""
+    client = Redis.from_url(env["REDIS_URL"])
+    await publish_many(client, Streams(env["ONTHEME_NAMESPACE"]).enriched, events)
+    await client.aclose()
 
 
 async def seed_related(env: dict[str, str], joins: dict[int, int]) -> None:

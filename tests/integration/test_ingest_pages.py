@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from services.ingest.app import create_app
 from services.ingest.settings import Settings
 from shared.contracts.events import Article, ArticleIngested
 from shared.contracts.ids import article_id, canonical_url
 from shared.contracts.keys import Streams
-from shared.contracts.wire import DATA_FIELD
+from shared.contracts.wire import DATA_FIELD, unwrap
 from tests.fixtures.web import WebServer
 
 PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
@@ -58,7 +57,7 @@ def published(service_env: dict[str, str]) -> Iterator[Callable[[], list[Article
 
     def articles() -> list[Article]:
         entries: list[tuple[bytes, dict[bytes, bytes]]] = store.xrange(stream)  # type: ignore[assignment]
-        bodies = [BinaryMessageFormatV1.parse(f[DATA_FIELD])[0] for _, f in entries]
+        bodies = [unwrap(f[DATA_FIELD])[0] for _, f in entries]
         return [ArticleIngested.model_validate_json(body).article for body in bodies]
 
     yield articles

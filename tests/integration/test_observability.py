@@ -14,7 +14,6 @@ import httpx
 import meilisearch
 import pytest
 from fastapi.testclient import TestClient
-from faststream.redis import RedisBroker
 from prometheus_client import generate_latest
 from redis.asyncio import Redis
 
@@ -149,11 +148,9 @@ def enriched(n: int) -> ArticleEnriched:
 
 
 async def publish_enriched(settings: ServiceSettings, events: Sequence[ArticleEnriched]) -> None:
-    broker, redis = RedisBroker(settings.redis_url), Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(settings.redis_url)
     stream = Streams(settings.namespace).enriched
-    async with broker:
-        await broker.connect()
-        await publish_many(broker.publisher(stream=stream), redis, events)
+    await publish_many(redis, stream, events)
     await redis.xadd(stream, {"__data__": b'{"not": "an event"}'})
     await redis.aclose()
 

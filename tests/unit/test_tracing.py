@@ -4,13 +4,12 @@ import json
 from typing import Any
 
 import pytest
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import BaseModel
 
 from services.ingest.app import request_traces
 from shared.articles.accept import envelope
 from shared.contracts.events import Article, ArticleIngested
-from shared.contracts.wire import DATA_FIELD, TRACE_HEADER, trace_of
+from shared.contracts.wire import DATA_FIELD, DEFLATED_TAG, TRACE_HEADER, trace_of, unwrap
 from shared.runtime.batches import Entry, check_batch, decode
 from shared.runtime.delivery import article_ids, traces_by_article
 from shared.runtime.logging import configure_logging, get_logger
@@ -85,7 +84,8 @@ def test_article_ids_are_read_from_event_bodies_only() -> None:
 async def test_ingests_envelope_carries_the_trace_into_the_entry_a_worker_decodes() -> None:
     event = ArticleIngested(article=Article(id="0" * 24, title="Fed holds rates"))
     data = await envelope(event, TRACE)
-    _, headers = BinaryMessageFormatV1.parse(data)
+    assert data.startswith(DEFLATED_TAG)
+    _, headers = unwrap(data)
     assert headers[TRACE_HEADER] == TRACE
     assert headers["content-type"] == "application/json"
     entry = decode(b"1-0", {DATA_FIELD: data})
