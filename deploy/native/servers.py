@@ -61,10 +61,16 @@ def start_meilisearch(
     master_key: str,
     *,
     env: str = "development",
-    max_indexing_memory: str = "512MiB",
+    max_indexing_memory: str | None = None,
     log_path: Path | None = None,
 ) -> ManagedProcess:
-    """Start Meilisearch on 127.0.0.1:`port` with its database in `data_dir`; wait for /health."""
+    """Start Meilisearch on 127.0.0.1:`port` with its database in `data_dir`; wait for /health.
+
+    `max_indexing_memory` unset: `MEILI_MAX_INDEXING_MEMORY`, as in Compose, else 512MiB.
+    """
+    max_indexing_memory = max_indexing_memory or os.environ.get(
+        "MEILI_MAX_INDEXING_MEMORY", "512MiB"
+    )
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [str(binary), "--db-path", str(data_dir), "--http-addr", f"127.0.0.1:{port}"]

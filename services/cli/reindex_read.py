@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import ValidationError
-
 from shared.adapters.redis import text
 from shared.contracts.events import ArticleEnriched
 from shared.contracts.keys import RELATED_GROUP
@@ -23,12 +21,12 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 
 def decode(fields: Mapping[bytes, bytes], dimensions: int) -> ArticleEnriched | None:
     """Return the enriched article of a stream entry, or None when it holds no valid one."""
-    body = body_and_headers(fields)[0]
-    if body is None:
-        return None
     try:
+        body = body_and_headers(fields)[0]
+        if body is None:
+            return None
         event = ArticleEnriched.model_validate_json(body)
-    except ValidationError:
+    except ValueError:  # a corrupt deflated entry, or pydantic's ValidationError
         return None
     vector = event.enrichment.embedding
     # A vector of another size would fail its whole Meilisearch batch: skip this one event.

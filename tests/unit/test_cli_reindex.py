@@ -19,6 +19,7 @@ from services.cli.reindex_read import (
     related_moved,
 )
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
+from shared.contracts.wire import DEFLATED_TAG, deflate
 
 WHEN = datetime(2014, 3, 10, 12, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ def event(dims: int = 4) -> ArticleEnriched:
     )
 
 
-async def test_decode_reads_faststream_envelopes_and_raw_json() -> None:
+async def test_decode_reads_deflated_and_plain_envelopes_and_raw_json() -> None:
     body = event().model_dump_json().encode()
     # What the wire carries: its vector is quantised (shared.contracts.vectors.pack).
     original = ArticleEnriched.model_validate_json(body)
@@ -42,6 +43,7 @@ async def test_decode_reads_faststream_envelopes_and_raw_json() -> None:
         correlation_id="c",
     )
     assert decode({b"__data__": envelope}, 4) == original
+    assert decode({b"__data__": deflate(envelope)}, 4) == original
     assert decode({b"__data__": body}, 4) == original
 
 
@@ -50,6 +52,7 @@ async def test_decode_reads_faststream_envelopes_and_raw_json() -> None:
     [
         {},
         {b"__data__": b"not json"},
+        {b"__data__": DEFLATED_TAG + b"not deflate"},
         {b"__data__": b'{"not": "an event"}'},
         {b"__data__": event(dims=3).model_dump_json().encode()},  # fails a Meilisearch batch
     ],

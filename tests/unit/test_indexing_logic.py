@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+import numpy as np
+
 from shared.contracts.documents import to_document, to_documents
 from shared.contracts.events import Article, ArticleEnriched, Enrichment, EntityMention
 
@@ -32,6 +34,21 @@ def test_entity_names_are_listed_by_type_once_each() -> None:
     assert document["organisations"] == ["Fed"]
     assert document["places"] == ["Washington"]
     assert len(document["entities"]) == 5
+
+
+def test_the_vector_goes_to_meilisearch_as_the_wires_int8_steps_pointing_the_same_way() -> None:
+    rng = np.random.default_rng(7)
+    floats = rng.normal(size=512)
+    # As the indexing worker reads it: quantised on the wire (shared.contracts.vectors.pack).
+    event = enriched("Fed holds rates", embedding=(floats / np.linalg.norm(floats)).tolist())
+    event = ArticleEnriched.model_validate_json(event.model_dump_json())
+    sent = to_document(event)["_vectors"]["article"]
+    assert all(isinstance(step, int) and -127 <= step <= 127 for step in sent)
+    assert max(abs(step) for step in sent) == 127
+    wire = np.asarray(event.enrichment.embedding)
+    cosine = float(np.dot(sent, wire) / (np.linalg.norm(sent) * np.linalg.norm(wire)))
+    assert cosine > 0.999_999
+    assert (np.sign(sent) == np.sign(wire)).all()  # what Meilisearch's bits keep
 
 
 def test_an_article_without_entities_has_empty_lists_and_says_it_has_no_vector() -> None:
