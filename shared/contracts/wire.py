@@ -7,7 +7,7 @@ is the only one that knows it: ingest, the workers' publishers, the DLQ replay a
 or another client writes) reads as a body without headers.
 
 Envelopes are stored deflated, behind a tag, with a preset dictionary of the events' own
-field names and IPTC top-level themes: an enriched headline takes 0.45 of its bytes, and the
+field names and IPTC level-1 and level-2 themes: an enriched headline takes 0.45 of its bytes; the
 enriched stream is the biggest thing Redis holds (`bench.wire_compression` measures both).
 Entries without the tag (written before, or by another client) read as they are.
 
