@@ -107,5 +107,6 @@ def test_every_part_killed_once_under_supervision_loses_nothing(cluster: Cluster
     assert not ingester.accepted - set(ids), "acknowledged articles missing from the index"
     assert [i for i, n in ids.items() if n > 1] == []
     assert not unfinished, f"{len(unfinished)} without enrichment or story: {unfinished[:5]}"
-    assert all(seconds <= ANSWER_WITHIN_S for seconds in back.values()), back
+    slow = {name: s for name, s in back.items() if s > ANSWER_WITHIN_S}
+    assert not slow, f"answered after more than {ANSWER_WITHIN_S} s: {slow}; all: {back}"
     assert all(supervising.supervisor.restarts[name] == 1 for name in ORDER), supervising.said
