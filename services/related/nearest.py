@@ -36,12 +36,13 @@ def nearest(
     """
     if not len(window.ids):
         return [{} for _ in own]
-    # Row blocks bound the memory of the similarity matrix and its sort, whatever the window.
+    sims = window.similarities(vectors)
+    # Row blocks bound the memory of the masks and the sort, whatever the window.
     return [
         found
         for start in range(0, len(own), ROWS)
         for found in _block(
-            window, vectors[start : start + ROWS], published[start : start + ROWS],
+            window, sims[start : start + ROWS], published[start : start + ROWS],
             own[start : start + ROWS], span_s, limit,
         )
     ]  # fmt: skip
@@ -49,13 +50,12 @@ def nearest(
 
 def _block(
     window: Window,
-    vectors: Matrix,
+    sims: Matrix,
     published: npt.NDArray[np.int64],
     own: list[str],
     span_s: int,
     limit: int,
 ) -> list[dict[str, float]]:
-    sims = vectors @ window.units.T
     sims[np.abs(window.ts[None, :] - published[:, None]) > span_s] = -np.inf
     for row, article_id in enumerate(own):
         if article_id in window.column:
@@ -75,5 +75,5 @@ def cosines_in(window: Window, vector: Matrix, ids: list[str]) -> dict[str, floa
     held = [i for i in ids if i in window.column]
     if not held:
         return {}
-    sims = window.units[[window.column[i] for i in held]] @ vector
+    sims = window.units([window.column[i] for i in held]) @ vector
     return {i: float(s) for i, s in zip(held, sims, strict=True)}

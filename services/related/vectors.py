@@ -11,7 +11,7 @@ the hours it needs and reads only the bytes appended since it last looked.
 import struct
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,7 @@ _TS = struct.Struct("<q")
 Matrix = npt.NDArray[np.float32]
 # An hour's records: (format, dimensions, hour); title-word hours (titles.py) have dimensions 0.
 Hour = tuple[str, int, int]
+COLUMNS = 4096  # rows of a window turned into float32 at once
 
 
 def record_of(article_id: str, published_ts: int, vector: Matrix) -> bytes:
@@ -61,20 +62,40 @@ def hour_of(published_ts: int) -> int:
 
 @dataclass(frozen=True)
 class Window:
-    """The stored vectors of some hours: ids, publication times, unit vectors (one row each).
+    """The stored vectors of some hours: ids, publication times, vectors (one row each).
 
-    With the title words stored for the same hours (their own rows: see titles.py).
+    The values stay as stored (int8 steps; float16 in older hours), with each row's inverse
+    length in `scales`: float32 unit rows cost four times the memory, and the window of a
+    dense stream holds tens of thousands. With the title words of the same hours (titles.py).
     """
 
     ids: list[str]
     ts: npt.NDArray[np.int64]
-    units: Matrix
+    steps: npt.NDArray[Any]
     titles: Titles = field(default_factory=no_titles)
+    scales: npt.NDArray[np.float32] | None = None  # None: the rows are unit vectors already
 
     @cached_property
     def column(self) -> dict[str, int]:
         """Return the row of each id."""
         return rows_of(self.ids)
+
+    def units(self, rows: slice | list[int] | None = None) -> Matrix:
+        """Return the unit vectors of `rows` (all when None) as float32."""
+        picked = slice(None) if rows is None else rows
+        units = self.steps[picked].astype(np.float32)
+        if self.scales is not None:
+            units *= self.scales[picked][:, None]
+        return units
+
+    def similarities(self, vectors: Matrix) -> Matrix:
+        """Return the cosine of each unit vector in `vectors` with every row."""
+        sims = np.empty((len(vectors), len(self.ids)), dtype=np.float32)
+        # A block of rows at a time in float32 bounds the memory whatever the window.
+        for start in range(0, len(self.ids), COLUMNS):
+            rows = slice(start, start + COLUMNS)
+            sims[:, rows] = vectors @ self.units(rows).T
+        return sims
 
 
 class VectorCache:
@@ -82,7 +103,8 @@ class VectorCache:
 
     def __init__(self, redis: "Redis", prefix: str) -> None:
         self.redis, self.prefix = redis, prefix
-        self._hours: dict[Hour, bytearray] = {}
+        # Each hour's bytes as read; its parsed Window's values are views into them.
+        self._hours: dict[Hour, bytes] = {}
         self._parsed: dict[Hour, Window | Titles] = {}
 
     def key(self, dimensions: int, hour: int, fmt: str = INT8) -> str:
@@ -111,12 +133,12 @@ class VectorCache:
         wanted = [(fmt, dimensions, h) for h in hours for fmt in FORMATS] + [
             (WORDS, 0, h) for h in hours
         ]
-        self._hours = {h: self._hours.get(h, bytearray()) for h in wanted}
+        self._hours = {h: self._hours.get(h, b"") for h in wanted}
         stale = await self._read({h: len(held) for h, held in self._hours.items()})
         if stale:
             # An hour that expired and started again: what we held of it is gone.
             for hour in stale:
-                self._hours[hour].clear()
+                self._hours[hour] = b""
             await self._read(dict.fromkeys(stale, 0))
         self._parsed = {h: self._parsed[h] for h in wanted if h in self._parsed}
         parsed = [self._parsed[h] for h in wanted if h in self._parsed]
@@ -136,8 +158,7 @@ class VectorCache:
             if offsets[hour] and first != self._hours[hour][:ID_BYTES]:
                 stale.append(hour)
             elif more:
-                self._hours[hour] += more
-                data = bytes(self._hours[hour])
+                data = self._hours[hour] = self._hours[hour] + more
                 self._parsed[hour] = (
                     parse_titles(data) if hour[0] == WORDS else _parse(data, hour[1], hour[0])
                 )
@@ -149,16 +170,24 @@ def _parse(data: bytes, dimensions: int, fmt: str) -> Window:
     ids = [bytes(row).decode("ascii") for row in rows[:, :ID_BYTES]]
     head = ID_BYTES + _TS.size
     ts = rows[:, ID_BYTES:head].copy().view("<i8").ravel().astype(np.int64)
-    value = "<f2" if fmt == FLOAT16 else np.int8
-    vectors = rows[:, head:].copy().view(value).astype(np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    units = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-    return Window(ids, ts, units)
+    # int8 values are a view into `data`, no copy; the older float16 ones are few.
+    steps = rows[:, head:].view(np.int8) if fmt == INT8 else rows[:, head:].copy().view("<f2")
+    norms = np.linalg.norm(steps.astype(np.float32), axis=1)
+    scales = (1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    return Window(ids, ts, steps, scales=scales)
 
 
 def _joined(parts: list[Window]) -> Window:
     if not parts:
-        return Window([], np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32))
+        empty = np.zeros((0, 0), dtype=np.int8)
+        return Window([], np.zeros(0, dtype=np.int64), empty, scales=np.zeros(0, np.float32))
     ids = [i for part in parts for i in part.ids]
     ts = np.concatenate([part.ts for part in parts])
-    return Window(ids, ts, np.concatenate([part.units for part in parts]))
+    # Older float16 hours beside int8 ones: the joined values are float16 (exact for int8).
+    steps = np.concatenate([part.steps for part in parts])
+    scales = np.concatenate([_scales_of(part) for part in parts])
+    return Window(ids, ts, steps, scales=scales)
+
+
+def _scales_of(part: Window) -> npt.NDArray[np.float32]:
+    return part.scales if part.scales is not None else np.ones(len(part.ids), np.float32)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from services.related import vectors
 from services.related.nearest import cosines_in, nearest
 from services.related.vectors import Window
 
@@ -38,3 +39,16 @@ def test_keyword_hits_get_their_cosine_from_the_window_when_it_holds_them() -> N
     stored = window([[1, 0], [0, 1]], [0, 0])
     found = cosines_in(stored, unit(1, 0), [f"{1:024x}", "f" * 24])
     assert found == {f"{1:024x}": pytest.approx(0.0)}
+
+
+def test_a_window_of_int8_steps_gives_the_cosines_of_their_unit_vectors_across_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vectors, "COLUMNS", 2)  # five rows: three blocks
+    steps = np.array([[3, 4], [0, 127], [-5, 0], [1, 1], [100, -100]], dtype=np.int8)
+    scales = (1 / np.linalg.norm(steps.astype(np.float32), axis=1)).astype(np.float32)
+    stored = Window([f"{n:024x}" for n in range(5)], np.zeros(5, np.int64), steps, scales=scales)
+    mine = np.stack([unit(1, 0), unit(0, 1)])
+    expected = mine @ (steps / np.linalg.norm(steps, axis=1, keepdims=True)).T
+    assert np.allclose(stored.similarities(mine), expected, atol=1e-6)
+    assert np.allclose(stored.units([1, 3]), [unit(0, 1), unit(1, 1)], atol=1e-6)
