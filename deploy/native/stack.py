@@ -54,6 +54,11 @@ class Stack:
             process.stop(max(0.1, deadline - time.monotonic()))
 
 
+# glibc gives each thread that allocates (asyncio.to_thread, the clients' pools) an arena of
+# its own, which keeps what it freed; two bound that. As in deploy/Dockerfile.
+MALLOC_ARENA_MAX = "2"
+
+
 def service_env(env: Mapping[str, str], *, ingest_port: int, search_port: int) -> dict[str, str]:
     """The environment the services run with: ours, then `env`, then their ports."""
     child = {**os.environ, **env, "INGEST_PORT": str(ingest_port), "SEARCH_PORT": str(search_port)}
@@ -61,6 +66,7 @@ def service_env(env: Mapping[str, str], *, ingest_port: int, search_port: int) -
     child.setdefault("SEARCH_HOST", "127.0.0.1")
     # Log lines reach the file as they happen, so a tail after a crash is complete.
     child["PYTHONUNBUFFERED"] = "1"
+    child.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX)
     return child
 
 

@@ -5,6 +5,7 @@ import tomllib
 
 import pytest
 
+from deploy.native.stack import MALLOC_ARENA_MAX, service_env
 from tests.unit.compose_support import ROOT
 from tests.unit.dockerfile_support import (
     BASE_IMAGE,
@@ -31,6 +32,8 @@ def test_the_image_runs_as_a_non_root_user_unbuffered_with_no_service_baked_in()
     assert user not in {"root", "0"}, f"deploy/Dockerfile: USER {users[-1]} is root"
     env = " ".join(shlex.split(" ".join(i.args for i in final if i.keyword == "ENV")))
     assert "PYTHONUNBUFFERED=1" in env, "deploy/Dockerfile: set ENV PYTHONUNBUFFERED=1"
+    arenas = f"MALLOC_ARENA_MAX={MALLOC_ARENA_MAX}"
+    assert arenas in env, f"deploy/Dockerfile: set ENV {arenas}, as make run does"
     baked = [
         f"{i.keyword} {i.args}"
         for stage in dockerfile_stages()
@@ -106,3 +109,13 @@ def test_dockerignore_keeps_every_project_file_in() -> None:
         path for path in ["pyproject.toml", "README.md", *project_files] if dockerignored(path)
     ]
     assert not excluded, f".dockerignore keeps project files out of the image: {excluded}"
+
+
+def test_make_run_bounds_the_services_malloc_arenas_as_the_image_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    env = service_env({}, ingest_port=1, search_port=2)
+    assert env["MALLOC_ARENA_MAX"] == MALLOC_ARENA_MAX
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # the operator's own value wins
+    assert service_env({}, ingest_port=1, search_port=2)["MALLOC_ARENA_MAX"] == "4"
