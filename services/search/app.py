@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from services.search.deps import UNAVAILABLE, SearchDeps
 from services.search.keys import search_client
 from services.search.pages_render import STATIC
+from services.search.query_embedder import QueryEmbedder
 from services.search.routers import articles, entities, pages, search, status, stories, themes
 from services.search.settings import Settings
 from services.search.side_lists import DAY_SECONDS, ThemeWindow
@@ -48,11 +49,13 @@ def create_app(settings: Settings) -> FastAPI:
 
 def search_deps(settings: Settings) -> SearchDeps:
     """Return the routes' deps; the Meilisearch client is connected at start-up."""
+    loader = partial(load_embedder, settings.embedder) if settings.semantic else None
     return SearchDeps(
         index_uid=settings.meili_index,
         redis=create_redis(settings),
         streams=Streams(settings.namespace),
         snippet_words=settings.snippet_words,
+        embedder=QueryEmbedder(loader),
         theme_window=ThemeWindow(
             before_s=int(settings.theme_before_days * DAY_SECONDS),
             after_s=int(settings.theme_after_days * DAY_SECONDS),
@@ -62,11 +65,11 @@ def search_deps(settings: Settings) -> SearchDeps:
 
 @asynccontextmanager
 async def lifespan(settings: Settings, deps: SearchDeps, _: FastAPI) -> AsyncIterator[None]:
-    """Connect the deps (and load the query embedder) before serving; close them after."""
+    """Connect the deps before serving, load the query embedder meanwhile; close them after."""
     deps.connect(await asyncio.to_thread(search_client, settings))
-    if settings.semantic:
-        deps.embedder = await asyncio.to_thread(load_embedder, settings.embedder)
+    loading = asyncio.create_task(deps.embedder.load())
     log.info("search ready", semantic=settings.semantic, index=settings.meili_index)
     yield
+    loading.cancel()
     deps.close()
     await deps.redis.aclose()

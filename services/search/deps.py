@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import httpx
@@ -12,8 +12,8 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from meilisearch.index import Index
 from redis.asyncio import Redis
 
+from services.search.query_embedder import QueryEmbedder
 from services.search.side_lists import DEFAULT_WINDOW, ThemeWindow
-from shared.adapters.embeddings import Embedder
 from shared.adapters.search_client import SearchAnswerError, SearchHttp
 from shared.contracts.index_schema import stories_index_uid
 from shared.contracts.keys import Streams
@@ -37,7 +37,7 @@ class SearchDeps:
     redis: "Redis"
     streams: Streams
     snippet_words: int
-    embedder: Embedder | None = None
+    embedder: QueryEmbedder = field(default_factory=lambda: QueryEmbedder(None))
     theme_window: ThemeWindow = DEFAULT_WINDOW
     _client: meilisearch.Client | None = None
     _http: SearchHttp | None = None

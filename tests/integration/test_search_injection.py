@@ -21,10 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from services.search.app import create_app
 from services.search.settings import Settings
 from shared.contracts.index_schema import ENTITY_FIELDS, stories_index_uid
-from tests.fixtures.search import seed_indexes
+from tests.fixtures.search import search_api, seed_indexes
 from tests.fixtures.servers import MeiliServer
 
 Doc = dict[str, Any]
@@ -583,7 +582,7 @@ def api(redis_server: str, meili_server: MeiliServer) -> Iterator[TestClient]:
     client = meilisearch.Client(meili_server.url, meili_server.master_key)
     seed_indexes(client, settings, ARTICLES, STORIES)
     try:
-        with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        with search_api(settings, raise_server_exceptions=False) as test_client:
             yield test_client
     finally:
         client.delete_index(uid)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from services.search.app import create_app
 from services.search.settings import Settings
 from shared.adapters.embeddings import load_embedder
-from tests.fixtures.search import search_settings, seed_indexes
+from tests.fixtures.search import search_api, search_settings, seed_indexes
 
 TITLES = {
     1: "Central bank lifts interest rates to curb inflation",
@@ -35,7 +35,7 @@ def settings(
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    with search_api(settings) as client:
         yield client
 
 
@@ -69,3 +69,8 @@ def test_without_the_model_a_semantic_query_says_why(settings: Settings) -> None
         assert response.status_code == 422
         assert "semantic search is off" in response.json()["detail"][0]["msg"]
         assert client.get("/search", params={"q": "rates"}).status_code == 200
+        assert client.get("/health").json()["query_embedder"] == "off"
+
+
+def test_health_says_the_model_is_ready(api: TestClient) -> None:
+    assert api.get("/health").json() == {"status": "ok", "query_embedder": "ready"}

@@ -2,25 +2,40 @@
 
 import time
 
+from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 
 from services.search import paging
 from services.search.deps import SearchDeps, meili_errors
+from services.search.query_embedder import EmbedderState, QueryEmbedder
 from services.search.schemas import SearchParams, SearchResult
 from services.search.search_query import facet_counts, search_request, to_hit, wants_vector
+
+# Loading the model takes a few seconds, longer on a busy machine.
+RETRY_AFTER_S = 5
 
 
 def query_vector(deps: SearchDeps, params: SearchParams) -> list[float] | None:
     """Return the query embedded like the articles, when the query asks for meaning."""
     if not wants_vector(params):
         return None
-    if deps.embedder is None:
+    embedder = deps.embedder.embedder
+    if embedder is None:
+        raise _unavailable(deps.embedder)
+    vector: list[float] = embedder.embed([params.q])[0].tolist()
+    return vector
+
+
+def _unavailable(embedder: QueryEmbedder) -> Exception:
+    if embedder.state is EmbedderState.OFF:
         # Shaped like every other 422, so clients read one error format.
         off = "semantic search is off here (SEARCH_SEMANTIC=false)"
         loc = ("query", "semantic_ratio")
-        raise RequestValidationError([{"type": "value_error", "loc": loc, "msg": off}])
-    vector: list[float] = deps.embedder.embed([params.q])[0].tolist()
-    return vector
+        return RequestValidationError([{"type": "value_error", "loc": loc, "msg": off}])
+    if embedder.state is EmbedderState.LOADING:
+        loading = "the query embedder is still loading; retry shortly, or search without meaning"
+        return HTTPException(503, loading, headers={"Retry-After": str(RETRY_AFTER_S)})
+    return HTTPException(503, f"the query embedder failed to load: {embedder.error}")
 
 
 def search_results(deps: SearchDeps, params: SearchParams) -> SearchResult:

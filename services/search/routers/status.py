@@ -22,11 +22,11 @@ async def pipeline(deps: Deps) -> PipelineState:
 
 @router.get("/health")
 async def health(deps: Deps) -> dict[str, str]:
-    """Liveness: the service runs and reaches Redis and Meilisearch."""
+    """Liveness: the service runs and reaches Redis and Meilisearch; the query embedder's state."""
     try:
         await deps.redis.ping()
     except RedisError as exc:
         raise HTTPException(503, REDIS_DOWN) from exc
     with meili_errors():
         deps.client.health()
-    return {"status": "ok"}
+    return {"status": "ok", "query_embedder": deps.embedder.state}
