@@ -10,6 +10,10 @@ updates of `story_id` (what the related worker sends), partial updates of a 10-e
 list (what it used to send, up to ten per article). Prints Meilisearch's CPU ms per document.
 It answers whether a partial update re-indexes the document's vector (it does not on 1.21:
 about 0.4 ms against 5 ms for a new document), and what `binaryQuantized` saves on inserts.
+Then `--rounds` pairs of tasks as the pipeline sends them (new documents, then their story
+ids), and after each kind Meilisearch's anonymous memory. Meilisearch reads its allocator's
+settings from the environment, so `MIMALLOC_PURGE_DELAY=0 python -m bench.meili_update_cost`
+measures mimalloc returning freed pages at once against its default (a delay).
 """
 
 import argparse
@@ -22,7 +26,7 @@ import numpy as np
 
 from bench.meili_vector_store import meilisearch, new_index, wait
 from bench.related_quality import run_cli
-from bench.suite.monitor import cpu_seconds
+from bench.suite.monitor import cpu_seconds, proc_status
 from shared.contracts.index_schema import index_settings
 from shared.contracts.vectors import INDEX_EMBEDDER
 
@@ -59,7 +63,7 @@ def document(i: int, vector: np.ndarray) -> dict[str, Any]:
 def main() -> None:
     """Index, then time each kind of write."""
     args = parse_args()
-    total = args.size + args.batch * args.rounds
+    total = args.size + 2 * args.batch * args.rounds
     vectors = np.random.default_rng(1).normal(size=(total, args.dimensions)).astype(np.float32)
     settings = index_settings(args.dimensions)
     settings["embedders"][INDEX_EMBEDDER]["binaryQuantized"] = args.binary_quantized
@@ -70,12 +74,16 @@ def main() -> None:
             body = [document(i, vectors[i]) for i in range(start, end)]
             wait(client, client.put("/indexes/b/documents", json=body))
 
-        def cost(name: str, make: Callable[[int], list[dict[str, Any]]]) -> None:
+        def cost(name: str, make: Callable[[int], list[dict[str, Any]]], per: int = 1) -> None:
             before = cpu_seconds(pid)
             for r in range(args.rounds):
                 wait(client, client.put("/indexes/b/documents", json=make(r)))
-            ms = (cpu_seconds(pid) - before) * 1000 / (args.batch * args.rounds)
-            print(f"{name:40} {ms:6.2f} ms of Meilisearch CPU a document", flush=True)
+            ms = (cpu_seconds(pid) - before) * 1000 * per / (args.batch * args.rounds)
+            anon = proc_status(pid).get("RssAnon", 0) / 1024
+            print(
+                f"{name:40} {ms:6.2f} ms of Meilisearch CPU a document, {anon:6.0f} MiB anon",
+                flush=True,
+            )
 
         b, n = args.batch, args.size
         cost("new documents with a vector", lambda r: [
@@ -87,6 +95,12 @@ def main() -> None:
         cost("partial update: a 10-entry related list", lambda r: [
             {"id": f"{n // 2 + r * b + k:024x}", "related": LIST} for k in range(b)
         ])  # fmt: skip
+        m = n + b * args.rounds  # past the new documents above
+        cost("pipeline: an article, new then story_id", lambda r: [
+            document(m + r // 2 * b + k, vectors[m + r // 2 * b + k]) if r % 2 == 0
+            else {"id": f"{m + r // 2 * b + k:024x}", "story_id": f"{r:024x}"}
+            for k in range(b)
+        ], per=2)  # fmt: skip
 
 
 if __name__ == "__main__":

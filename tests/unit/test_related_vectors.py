@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from services.related import nearest as nearest_module
 from services.related import vectors
 from services.related.nearest import cosines_in, nearest
 from services.related.vectors import Window
@@ -52,3 +53,24 @@ def test_a_window_of_int8_steps_gives_the_cosines_of_their_unit_vectors_across_b
     expected = mine @ (steps / np.linalg.norm(steps, axis=1, keepdims=True)).T
     assert np.allclose(stored.similarities(mine), expected, atol=1e-6)
     assert np.allclose(stored.units([1, 3]), [unit(0, 1), unit(1, 1)], atol=1e-6)
+
+
+def test_a_batch_larger_than_a_chunk_finds_what_each_article_finds_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(nearest_module, "CHUNK", 3)
+    monkeypatch.setattr(nearest_module, "ROWS", 2)  # blocks inside chunks, and a ragged end
+    rng = np.random.default_rng(7)
+    stored = window(rng.normal(size=(40, 4)).tolist(), rng.integers(0, 4 * DAY, 40).tolist())
+    mine = rng.normal(size=(8, 4)).astype(np.float32)
+    mine /= np.linalg.norm(mine, axis=1, keepdims=True)
+    published = rng.integers(0, 4 * DAY, 8)
+    own = [f"{n:024x}" for n in range(8)]  # the first stored articles: each is left out
+    together = nearest(stored, mine, published, own, DAY, 5)
+    alone = [nearest(stored, mine[i : i + 1], published[i : i + 1], own[i : i + 1], DAY, 5)[0]
+             for i in range(8)]  # fmt: skip
+    # The same neighbours in the same order; BLAS may round a batch's products differently.
+    assert [list(found) for found in together] == [list(found) for found in alone]
+    for found, single in zip(together, alone, strict=True):
+        assert list(found.values()) == pytest.approx(list(single.values()), abs=1e-6)
+    assert all(own[i] not in found for i, found in enumerate(together))
