@@ -1,7 +1,7 @@
 """What each kind of document write costs Meilisearch 1.21: new documents vs partial updates.
 
     .venv/bin/python -m bench.meili_update_cost [--size 20000] [--batch 200] [--rounds 10] \
-        [--binary-quantized] [--dimensions 512]
+        [--binary-quantized] [--dimensions 512] [--no-vectors]
 
 A fresh Meilisearch with the articles index's settings (HNSW store), `--size` documents with
 512-float vectors (seeded random: the worst case for the graph), then `--rounds` tasks of
@@ -45,19 +45,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=10, help="tasks of each kind")
     parser.add_argument("--binary-quantized", action="store_true", help="1-bit vectors")
     parser.add_argument("--dimensions", type=int, default=DIMENSIONS, help="vector width")
+    parser.add_argument("--no-vectors", action="store_true", help="no embedder (the default)")
     return parser.parse_args()
 
 
-def document(i: int, vector: np.ndarray) -> dict[str, Any]:
-    """A headline-sized document with its vector."""
-    return {
+def document(i: int, vector: np.ndarray | None) -> dict[str, Any]:
+    """A headline-sized document with its vector (none: an index without vectors)."""
+    fields = {
         "id": f"{i:024x}",
         "title": f"headline number {i} about the markets",
         "source": "Wire",
         "published_ts": 1_400_000_000 + i,
         "themes": ["economy"],
-        "_vectors": {INDEX_EMBEDDER: vector.round(5).tolist()},
     }
+    if vector is None:
+        return fields
+    return {**fields, "_vectors": {INDEX_EMBEDDER: vector.round(5).tolist()}}
 
 
 def main() -> None:
@@ -65,13 +68,18 @@ def main() -> None:
     args = parse_args()
     total = args.size + 2 * args.batch * args.rounds
     vectors = np.random.default_rng(1).normal(size=(total, args.dimensions)).astype(np.float32)
-    settings = index_settings(args.dimensions)
-    settings["embedders"][INDEX_EMBEDDER]["binaryQuantized"] = args.binary_quantized
+    settings = index_settings(None if args.no_vectors else args.dimensions)
+    if not args.no_vectors:
+        settings["embedders"][INDEX_EMBEDDER]["binaryQuantized"] = args.binary_quantized
+
+    def vec(i: int) -> np.ndarray | None:
+        return None if args.no_vectors else vectors[i]
+
     with tempfile.TemporaryDirectory() as work, meilisearch(Path(work)) as (client, pid):
         new_index(client, "b", settings)
         for start in range(0, args.size, 5000):
             end = min(args.size, start + 5000)
-            body = [document(i, vectors[i]) for i in range(start, end)]
+            body = [document(i, vec(i)) for i in range(start, end)]
             wait(client, client.put("/indexes/b/documents", json=body))
 
         def cost(name: str, make: Callable[[int], list[dict[str, Any]]], per: int = 1) -> None:
@@ -87,7 +95,7 @@ def main() -> None:
 
         b, n = args.batch, args.size
         cost("new documents with a vector", lambda r: [
-            document(n + r * b + k, vectors[n + r * b + k]) for k in range(b)
+            document(n + r * b + k, vec(n + r * b + k)) for k in range(b)
         ])  # fmt: skip
         cost("partial update: story_id", lambda r: [
             {"id": f"{r * b + k:024x}", "story_id": f"{r:024x}"} for k in range(b)
@@ -97,7 +105,7 @@ def main() -> None:
         ])  # fmt: skip
         m = n + b * args.rounds  # past the new documents above
         cost("pipeline: an article, new then story_id", lambda r: [
-            document(m + r // 2 * b + k, vectors[m + r // 2 * b + k]) if r % 2 == 0
+            document(m + r // 2 * b + k, vec(m + r // 2 * b + k)) if r % 2 == 0
             else {"id": f"{m + r // 2 * b + k:024x}", "story_id": f"{r:024x}"}
             for k in range(b)
         ], per=2)  # fmt: skip

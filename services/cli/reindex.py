@@ -101,7 +101,14 @@ def _builder(
     target = Target(client, None if args.dry_run else rebuild_uid(live, utcnow()), live)
     stream = Streams(settings.namespace).enriched
     return Builder(
-        reader.redis, stream, reader, target, settings.embedding_dimensions, args.batch, cli.echo
+        reader.redis,
+        stream,
+        reader,
+        target,
+        settings.embedding_dimensions,
+        args.batch,
+        cli.echo,
+        vectors=settings.semantic,
     )
 
 
@@ -118,7 +125,8 @@ async def _rebuild(builder: Builder, client: meilisearch.Client, live: str, keep
     before = await related_cursor(builder.redis, builder.stream)
     swapped = False
     try:
-        await asyncio.to_thread(prepare, client, rebuilt, builder.dimensions)
+        dimensions = builder.dimensions if builder.vectors else None
+        await asyncio.to_thread(prepare, client, rebuilt, dimensions)
         cli.echo(f"rebuilding into {rebuilt!r}")
         await builder.read()
         if not builder.tally.links:

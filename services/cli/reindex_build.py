@@ -73,6 +73,7 @@ class Builder:
     page: int
     say: Callable[[str], None]
     tally: Tally = field(default_factory=Tally)
+    vectors: bool = False  # whether the index keeps vectors (ONTHEME_SEMANTIC)
 
     async def read(self) -> None:
         """Send every event after the last one read, up to the stream's end, then their stories."""
@@ -84,7 +85,7 @@ class Builder:
     async def _page(self, entries: list[Entry]) -> set[str]:
         """Send the documents of one page; return the stories its articles are in."""
         events = [e for e in (decode(fields, self.dimensions) for _, fields in entries) if e]
-        documents = to_documents(events)
+        documents = to_documents(events, vectors=self.vectors)
         links = await self.reader.links([d["id"] for d in documents])
         for document in documents:
             link = links[document["id"]]

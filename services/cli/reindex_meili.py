@@ -61,7 +61,7 @@ class Target:
         self.tasks.append(task.task_uid)
 
 
-def prepare(client: meilisearch.Client, uid: str, dimensions: int) -> None:
+def prepare(client: meilisearch.Client, uid: str, dimensions: int | None) -> None:
     """Create the rebuild's indexes with the live indexes' settings."""
     ensure_index(client, uid, dimensions)
     ensure_stories_index(client, uid)

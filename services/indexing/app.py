@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> FastStream:
     async def on_enriched(entries: list[Entry]) -> None:
         checked = check_batch(ArticleEnriched, entries, service=SERVICE, stream=streams.enriched)
         await dead_letter(worker.redis, streams.dead_letter, checked.rejected)
-        documents = to_documents(checked.valid)
+        documents = to_documents(checked.valid, vectors=settings.semantic)
         if not documents:
             return
         # Acked once Meilisearch has done the task, or at least holds it (it persists enqueued
@@ -52,7 +52,7 @@ def create_app(settings: Settings) -> FastStream:
 
     async def prepare_index() -> None:
         await asyncio.to_thread(
-            ensure_index, client, settings.meili_index, settings.embedding_dimensions
+            ensure_index, client, settings.meili_index, settings.index_dimensions
         )
 
     return create_worker_app(worker, groups=[INDEXING_GROUP], on_startup=prepare_index)

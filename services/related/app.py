@@ -36,7 +36,11 @@ def rules_of(settings: Settings, model: SameEvent | None = None) -> Rules:
     join = settings.story_join_probability
     merge = settings.story_merge_probability
     return Rules(
-        query=CandidateQuery(candidates=settings.candidates, window_days=settings.window_days),
+        query=CandidateQuery(
+            candidates=settings.candidates,
+            window_days=settings.window_days,
+            meili_vectors=settings.semantic,
+        ),
         model=model,
         stories=StoryRules(
             join_probability=model.join_probability if join is None else join,
@@ -87,7 +91,7 @@ def create_app(settings: Settings) -> FastStream:
     async def prepare_indexes() -> None:
         # Related may start before indexing; both apply the same settings idempotently.
         await asyncio.to_thread(
-            ensure_index, client, settings.meili_index, settings.embedding_dimensions
+            ensure_index, client, settings.meili_index, settings.index_dimensions
         )
         await asyncio.to_thread(ensure_stories_index, client, settings.meili_index)
 

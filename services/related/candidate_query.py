@@ -31,6 +31,8 @@ class CandidateQuery:
 
     candidates: int
     window_days: float
+    # Whether Meilisearch keeps vectors: its vector search stands in when the window cannot.
+    meili_vectors: bool = False
 
 
 def _window(event: ArticleEnriched, query: CandidateQuery) -> str | None:

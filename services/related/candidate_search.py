@@ -97,7 +97,7 @@ class CandidateSearch:
     ) -> tuple[list[list[str]], list[dict[str, float]]]:
         """Return each article's candidate ids, and the similarities the window's vectors give."""
         if window is None:
-            return self._searched(events, vector=True), [{} for _ in events]
+            return self._searched(events, vector=self.query.meili_vectors), [{} for _ in events]
         if len(window.titles.ids) < len(window.ids):
             # Hours stored before title words were: Meilisearch's keyword search until they age out.
             ids = self._searched(events, vector=False)

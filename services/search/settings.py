@@ -21,8 +21,6 @@ class Settings(HttpServiceSettings):
     # "More on theme" shows stories from this long before an article to this long after it.
     theme_before_days: float = Field(default=14.0, gt=0, le=365)
     theme_after_days: float = Field(default=1.0, ge=0, le=365)
-    # Hybrid search embeds queries with the articles' model, loaded at start-up (~200 MB).
-    semantic: bool = True
 
     @model_validator(mode="after")
     def _a_usable_key(self) -> Self:

@@ -25,9 +25,13 @@ def index_backlog(client: meilisearch.Client, index: str) -> int:
     return int(tasks.total)
 
 
-def ensure_index(client: meilisearch.Client, uid: str, dimensions: int) -> None:
-    """Create the articles index if missing and apply its settings; safe to repeat."""
-    enable_vector_store(client)
+def ensure_index(client: meilisearch.Client, uid: str, dimensions: int | None) -> None:
+    """Create the articles index if missing and apply its settings; safe to repeat.
+
+    `dimensions` is the width of the vectors it keeps for hybrid search; None: none.
+    """
+    if dimensions is not None:
+        enable_vector_store(client)
     _apply(client, uid, index_settings(dimensions))
 
 

@@ -39,14 +39,21 @@ def _entity_names(enrichment: Enrichment) -> dict[str, list[str]]:
     return names
 
 
-def to_document(event: ArticleEnriched) -> dict[str, Any]:
-    """Return the index document of an article.
+def to_document(event: ArticleEnriched, *, vectors: bool = True) -> dict[str, Any]:
+    """Return the index document of an article, with its vector unless `vectors` is False.
 
     `published_ts` falls back to the ingest time so that every article sorts by recency.
     `related` and `story_id` are left out: the related service owns them, and a partial
     update from here must never erase what it stored. An article without a vector says so
     (`null`): Meilisearch fails a whole batch over one document missing its vector.
     """
+    document = _fields(event)
+    if vectors:
+        document["_vectors"] = {INDEX_EMBEDDER: index_vector(event.enrichment.embedding)}
+    return document
+
+
+def _fields(event: ArticleEnriched) -> dict[str, Any]:
     article, enrichment = event.article, event.enrichment
     return {
         "id": article.id,
@@ -70,11 +77,13 @@ def to_document(event: ArticleEnriched) -> dict[str, Any]:
         **_themes(enrichment),
         "enrichments": enrichment.ran,
         "enrichments_skipped": enrichment.skipped,
-        "_vectors": {INDEX_EMBEDDER: index_vector(enrichment.embedding)},
     }
 
 
-def to_documents(events: list[ArticleEnriched]) -> list[dict[str, Any]]:
-    """Return one document per article id; the last event of a batch wins."""
-    by_id = {event.article.id: to_document(event) for event in events}
+def to_documents(events: list[ArticleEnriched], *, vectors: bool) -> list[dict[str, Any]]:
+    """Return one document per article id, with its vector if the index keeps them.
+
+    The last event of a batch wins.
+    """
+    by_id = {event.article.id: to_document(event, vectors=vectors) for event in events}
     return list(by_id.values())

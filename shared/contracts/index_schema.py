@@ -88,8 +88,13 @@ STORIES_SETTINGS: dict[str, Any] = {
 BINARY_QUANTIZED = True
 
 
-def index_settings(dimensions: int) -> dict[str, Any]:
-    """Return the index settings for article vectors of `dimensions` floats."""
+def index_settings(dimensions: int | None) -> dict[str, Any]:
+    """Return the index settings for article vectors of `dimensions` floats (None: no vectors).
+
+    Without vectors the embedder is reset: Meilisearch drops the vectors it kept, if any.
+    """
+    if dimensions is None:
+        return {**BASE_SETTINGS, "embedders": None}
     embedder = {
         "source": "userProvided",
         "dimensions": dimensions,

@@ -44,6 +44,10 @@ class CommonSettings(BaseSettings):
     )
     # Enrichment writes vectors of this model; the index is sized for it. Change both together.
     embedder: str = Field(default=DEFAULT_EMBEDDER, validation_alias="ONTHEME_EMBEDDER")
+    # Hybrid search (`semantic_ratio`): Meilisearch keeps the articles' vectors, and search
+    # loads the model. Off by default: the vectors were three quarters of Meilisearch's CPU
+    # (bench/meili_update_cost.py), and typed words rank as well without them (README).
+    semantic: bool = Field(default=False, validation_alias="ONTHEME_SEMANTIC")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", validation_alias="LOG_FORMAT"
@@ -53,6 +57,11 @@ class CommonSettings(BaseSettings):
     def embedding_dimensions(self) -> int:
         """Output size of the configured embedding model."""
         return EMBEDDER_DIMENSIONS[self.embedder]
+
+    @property
+    def index_dimensions(self) -> int | None:
+        """The width of the vectors Meilisearch keeps; None when it keeps none."""
+        return self.embedding_dimensions if self.semantic else None
 
     @model_validator(mode="after")
     def _known_embedder(self) -> Self:

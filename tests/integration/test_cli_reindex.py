@@ -72,6 +72,8 @@ def env(
     monkeypatch.chdir(tmp_path)
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)
+    # The rebuild keeps vectors as the live index does: hybrid search on.
+    monkeypatch.setenv("ONTHEME_SEMANTIC", "true")
     return service_env
 
 

@@ -15,6 +15,7 @@ from services.indexing.app import create_app
 from services.indexing.meili import put
 from services.indexing.settings import Settings
 from shared.adapters.indexes import enable_vector_store, ensure_index
+from shared.contracts.documents import to_documents
 from shared.contracts.events import Article, ArticleEnriched, Enrichment
 from shared.contracts.index_schema import index_settings
 from shared.contracts.keys import Streams
@@ -91,7 +92,7 @@ async def worker(
     """The indexing worker running in this process on this test's streams and index."""
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)
-    settings = Settings()
+    settings = Settings(semantic=True)
     async with create_app(settings):
         yield settings
 
@@ -122,3 +123,21 @@ async def test_the_worker_dead_letters_what_meilisearch_refuses(
     assert json.loads(letter["original"])["article"]["id"] == bad.article.id
     index = meilisearch.Client(worker.meili_url, worker.meili_key.get_secret_value())
     assert index.index(worker.meili_index).get_document(good.article.id).id == good.article.id
+
+
+def test_without_hybrid_search_the_index_keeps_no_vectors(
+    meili_admin: meilisearch.Client, service_env: dict[str, str]
+) -> None:
+    uid = f"{service_env['MEILI_INDEX']}-novec"
+    try:
+        ensure_index(meili_admin, uid, DIMS)
+        ensure_index(meili_admin, uid, None)  # ONTHEME_SEMANTIC turned off: the embedder goes
+        index = meili_admin.index(uid)
+        assert not index.get_settings()["embedders"]
+        event = enriched(1, DIMS)
+        assert put(index, to_documents([event], vectors=False), 10_000) == {}
+        stored = dict(index.get_document(event.article.id, {"retrieveVectors": "true"}))
+        assert stored["title"] == "Article 1"
+        assert not stored.get("_vectors")
+    finally:
+        meili_admin.delete_index(uid)

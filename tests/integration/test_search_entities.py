@@ -36,7 +36,7 @@ def api(
     service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, meili_admin: meilisearch.Client
 ) -> Iterator[TestClient]:
     settings = search_settings(service_env, monkeypatch, semantic=False)
-    seed_indexes(meili_admin, settings, to_documents([event(n) for n in NAMES]))
+    seed_indexes(meili_admin, settings, to_documents([event(n) for n in NAMES], vectors=False))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -578,6 +578,7 @@ def api(redis_server: str, meili_server: MeiliServer) -> Iterator[TestClient]:
         meili_index=uid,
         namespace=f"{uid}:",
         log_format="json",
+        semantic=True,  # hybrid queries go through the same checks
     )
     client = meilisearch.Client(meili_server.url, meili_server.master_key)
     seed_indexes(client, settings, ARTICLES, STORIES)

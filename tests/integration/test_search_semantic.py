@@ -23,7 +23,7 @@ TITLES = {
 def settings(
     service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, meili_admin: meilisearch.Client
 ) -> Settings:
-    settings = search_settings(service_env, monkeypatch)
+    settings = search_settings(service_env, monkeypatch, semantic=True)
     vectors = load_embedder(settings.embedder).embed(list(TITLES.values()))
     documents = [
         {"id": f"{n:024x}", "title": title, "published_ts": n, "_vectors": {"article": v.tolist()}}

@@ -61,5 +61,13 @@ def test_an_article_without_entities_has_empty_lists_and_says_it_has_no_vector()
 
 
 def test_the_last_event_of_a_batch_wins_per_article() -> None:
-    documents = to_documents([enriched("First", 1), enriched("Second", 1), enriched("Other", 2)])
+    documents = to_documents(
+        [enriched("First", 1), enriched("Second", 1), enriched("Other", 2)], vectors=True
+    )
     assert [d["title"] for d in documents] == ["Second", "Other"]
+
+
+def test_without_hybrid_search_a_document_carries_no_vector() -> None:
+    embedded = enriched("Fed holds rates", embedding=[0.6, 0.8])
+    assert "_vectors" not in to_document(embedded, vectors=False)
+    assert all("_vectors" not in d for d in to_documents([embedded], vectors=False))

@@ -29,7 +29,7 @@ def query_vector(deps: SearchDeps, params: SearchParams) -> list[float] | None:
 def _unavailable(embedder: QueryEmbedder) -> Exception:
     if embedder.state is EmbedderState.OFF:
         # Shaped like every other 422, so clients read one error format.
-        off = "semantic search is off here (SEARCH_SEMANTIC=false)"
+        off = "semantic search is off here (ONTHEME_SEMANTIC is not true: no vectors kept)"
         loc = ("query", "semantic_ratio")
         return RequestValidationError([{"type": "value_error", "loc": loc, "msg": off}])
     if embedder.state is EmbedderState.LOADING:
