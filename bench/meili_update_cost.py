@@ -94,7 +94,7 @@ def main() -> None:
             )
 
         b, n = args.batch, args.size
-        cost("new documents with a vector", lambda r: [
+        cost("new documents" + ("" if args.no_vectors else " with a vector"), lambda r: [
             document(n + r * b + k, vec(n + r * b + k)) for k in range(b)
         ])  # fmt: skip
         cost("partial update: story_id", lambda r: [
